@@ -1,0 +1,114 @@
+"""The contract between the sandbox server and the fake SaaS APIs it hosts.
+
+Each fake API (``sandbox/apis/<name>.py``) is a :class:`FakeApi`: it names itself, says how a
+request proves its credentials, declares its published rate limit and lists its routes. The
+server (``sandbox/server.py``) owns everything shared: routing under ``/<api name>/``, auth
+refusal (401), rate limiting (429 + Retry-After), fault injection, and the request log that
+tests read to count what was served.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from platform_assets.sandbox.store import WorldStore
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One HTTP request, as a handler sees it (path is relative to the API's mount point)."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # keys lower-cased
+    body: bytes = b""
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        return list(self.query.get(name, []))
+
+    def json(self) -> Any:
+        if not self.body:
+            return None
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode())
+
+
+@dataclass
+class ApiResponse:
+    """What a handler returns. ``rows`` is how many records the response carried: the request
+    log sums it, so a test can say "this re-run fetched 0 rows" from the API's side."""
+
+    status: int = 200
+    body: Any = None  # dict/list → JSON; bytes/str → sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    rows: int = 0
+
+    def encode(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, default=str, separators=(",", ":")).encode()
+
+
+Handler = Callable[[ApiRequest, WorldStore], ApiResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str  # regex over the path below the mount point; named groups → path_params
+    handler: Handler
+
+    def match(self, method: str, path: str) -> re.Match[str] | None:
+        if method != self.method:
+            return None
+        return re.fullmatch(self.pattern, path)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    per_seconds: float
+
+
+class FakeApi:
+    """Base class for one fake SaaS API. Subclasses set ``name``, ``rate_limit`` and implement
+    :meth:`routes` and :meth:`authorized`."""
+
+    name: str = ""
+    rate_limit: RateLimit | None = None
+
+    def routes(self) -> list[Route]:
+        raise NotImplementedError
+
+    def authorized(self, request: ApiRequest, credential: str) -> bool:
+        """True when the request carries ``credential`` the way the real API expects it."""
+        raise NotImplementedError
+
+    def error(self, status: int, message: str) -> ApiResponse:
+        """An error body in this API's own shape (override per API)."""
+        return ApiResponse(status=status, body={"error": {"message": message}})
+
+
+def bearer_token(request: ApiRequest) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None

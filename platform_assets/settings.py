@@ -1,0 +1,212 @@
+"""Every environment knob of roundtrip, read in one place.
+
+Nothing here reads the environment at import time: call :func:`load_settings` when a value is
+needed (CLI commands, resources, asset bodies). A wrong value fails at once with a
+:class:`SettingsError` that names the setting and the value it had, so a typo in an environment
+variable is never discovered halfway through a run.
+
+All state lives under ``ROUNDTRIP_HOME`` (default ``./data``): the warehouse, the landing and
+quarantine folders, the sandbox's world and clock, dlt's working folder and ``DAGSTER_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+SCALES: dict[str, int] = {"tiny": 500, "small": 20_000, "medium": 200_000, "large": 2_000_000}
+"""Visitors over the world's history, by scale tier."""
+
+DEFAULT_SANDBOX_PORT = 8765
+
+# Every SaaS API the platform talks to: the env var that overrides its base URL, and the path
+# under the sandbox server where the fake of that API lives.
+API_NAMES = (
+    "stripe",
+    "hubspot",
+    "zendesk",
+    "facebook_ads",
+    "google_ads",
+    "amplitude",
+    "firestore",
+    "google_sheets",
+)
+
+# Credentials the connectors send; the sandbox accepts exactly these. In production, point the
+# same variables at real keys.
+DEFAULT_CREDENTIALS: dict[str, str] = {
+    "stripe": "sk_test_roundtrip",
+    "hubspot": "pat-na1-roundtrip",
+    "zendesk": "roundtrip@example.com/token:zd-roundtrip",
+    "facebook_ads": "EAAB-roundtrip",
+    "google_ads": "ya29.roundtrip",
+    "amplitude": "amp-key-roundtrip:amp-secret-roundtrip",
+    "firestore": "ya29.firestore-roundtrip",
+    "google_sheets": "AIza-roundtrip",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value roundtrip cannot use; the message names the setting and value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    scale: str = "small"
+    seed: int = 42
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = DEFAULT_SANDBOX_PORT
+    api_urls: Mapping[str, str] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+
+    # --- paths -----------------------------------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.home / "sandbox"
+
+    @property
+    def world_path(self) -> Path:
+        return self.sandbox_dir / "world.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster_home"
+
+    @property
+    def dlt_dir(self) -> Path:
+        return self.home / "dlt"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.sandbox_host}:{self.sandbox_port}"
+
+    def api_url(self, api: str) -> str:
+        """Base URL of one SaaS API: the override if set, else its fake under the sandbox."""
+        if api not in API_NAMES:
+            raise SettingsError(f"unknown API {api!r}; known: {', '.join(API_NAMES)}")
+        return self.api_urls.get(api) or f"{self.sandbox_url}/{api}"
+
+    def require_reachable(self, api: str, timeout: float = 3.0) -> None:
+        """Fail at once, naming the setting, when an API's host does not accept connections."""
+        url = self.api_url(api)
+        parsed = urlparse(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+        except OSError as exc:
+            setting = (
+                f"ROUNDTRIP_{_env_name(api)}_URL={url}"
+                if api in self.api_urls
+                else f"ROUNDTRIP_SANDBOX_PORT={self.sandbox_port} (sandbox URL {self.sandbox_url})"
+            )
+            hint = "" if api in self.api_urls else "; start it with `roundtrip sandbox serve`"
+            raise SettingsError(
+                f"{api} API unreachable at {setting}: {exc.strerror or exc}{hint}"
+            ) from None
+
+    def credential(self, api: str) -> str:
+        return self.credentials.get(api) or DEFAULT_CREDENTIALS[api]
+
+    @property
+    def visitors(self) -> int:
+        return SCALES[self.scale]
+
+    def ensure_home(self) -> None:
+        """Create the state folders, failing clearly when ROUNDTRIP_HOME cannot be written."""
+        try:
+            for folder in (
+                self.home,
+                self.landing_dir,
+                self.quarantine_dir,
+                self.sandbox_dir,
+                self.dagster_home,
+                self.dlt_dir,
+            ):
+                folder.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise SettingsError(
+                f"ROUNDTRIP_HOME={self.home} cannot be written: {exc.strerror or exc}"
+            ) from exc
+
+
+def _env_name(api: str) -> str:
+    return api.upper()
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read and validate the settings from ``env`` (default: the process environment).
+
+    ``overrides`` (e.g. ``scale="tiny"`` from a CLI flag) win over the environment and are
+    validated the same way.
+    """
+    env = os.environ if env is None else env
+    home = Path(str(overrides.get("home") or env.get("ROUNDTRIP_HOME") or "data")).absolute()
+
+    scale = str(overrides.get("scale") or env.get("ROUNDTRIP_SCALE") or "small")
+    if scale not in SCALES:
+        raise SettingsError(
+            f"ROUNDTRIP_SCALE={scale!r} is not a scale; choose one of {', '.join(SCALES)}"
+        )
+
+    seed_raw = overrides.get("seed", env.get("ROUNDTRIP_SEED", "42"))
+    try:
+        seed = int(str(seed_raw))
+    except ValueError:
+        raise SettingsError(f"ROUNDTRIP_SEED={seed_raw!r} is not an integer") from None
+
+    port_raw = overrides.get("sandbox_port") or env.get("ROUNDTRIP_SANDBOX_PORT")
+    port = DEFAULT_SANDBOX_PORT
+    if port_raw is not None:
+        try:
+            port = int(str(port_raw))
+        except ValueError:
+            port = -1
+        if not 0 < port < 65536:
+            raise SettingsError(f"ROUNDTRIP_SANDBOX_PORT={port_raw!r} is not a TCP port")
+
+    api_urls: dict[str, str] = {}
+    credentials: dict[str, str] = {}
+    for api in API_NAMES:
+        url_var = f"ROUNDTRIP_{_env_name(api)}_URL"
+        url = env.get(url_var)
+        if url:
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise SettingsError(f"{url_var}={url!r} is not an http(s) URL")
+            api_urls[api] = url.rstrip("/")
+        key = env.get(f"ROUNDTRIP_{_env_name(api)}_CREDENTIAL")
+        if key:
+            credentials[api] = key
+
+    return Settings(
+        home=home,
+        scale=scale,
+        seed=seed,
+        sandbox_port=port,
+        api_urls=api_urls,
+        credentials=credentials,
+    )
