@@ -39,12 +39,23 @@ class WorldStore:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def clock(self) -> datetime:
-        return datetime.fromisoformat(json.loads(self.clock_path.read_text())["now"])
+        return self.read_clock(self.path)
+
+    @staticmethod
+    def read_clock(world_path: Path) -> datetime:
+        clock_path = Path(world_path).with_name("clock.json")
+        return datetime.fromisoformat(json.loads(clock_path.read_text())["now"])
 
     def set_clock(self, now: datetime) -> None:
-        tmp = self.clock_path.with_suffix(".tmp")
+        self.write_clock(self.path, now)
+
+    @staticmethod
+    def write_clock(world_path: Path, now: datetime) -> None:
+        """Atomically replace the clock beside ``world_path`` (readers never see half a file)."""
+        clock_path = Path(world_path).with_name("clock.json")
+        tmp = clock_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"now": now.isoformat()}))
-        tmp.replace(self.clock_path)
+        tmp.replace(clock_path)
 
     def close(self) -> None:
         self._con.close()

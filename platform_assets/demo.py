@@ -1,0 +1,152 @@
+"""``roundtrip demo``: from nothing to a populated warehouse and the Dagster UI.
+
+World → sandbox APIs (in this process) → materialize every asset (runs recorded in the Dagster
+instance under ROUNDTRIP_HOME, so the UI shows them) → ``dagster dev`` on 127.0.0.1. Ctrl-C stops
+the UI's whole process group and the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import dagster as dg
+
+from platform_assets.settings import Settings, SettingsError
+
+Step = Callable[[str], AbstractContextManager[None]]
+Progress = Callable[[str], None]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+
+def prepare_instance(settings: Settings) -> dg.DagsterInstance:
+    """The persistent Dagster instance under ROUNDTRIP_HOME (its dagster.yaml from the repo)."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
+    return dg.DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def world_matches(settings: Settings) -> bool:
+    """True when the world on disk was generated with this scale and seed (so it can be reused)."""
+    import duckdb
+
+    if not settings.world_path.exists():
+        return False
+    try:
+        con = duckdb.connect(str(settings.world_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        config = dict(con.execute("select key, value from sandbox_truth.world_config").fetchall())
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return config.get("scale") == settings.scale and config.get("seed") == str(settings.seed)
+
+
+def materialize_everything(
+    settings: Settings, instance: dg.DagsterInstance, progress: Progress
+) -> bool:
+    """Materialize every asset: partitioned ones over all days up to the clock in one run, then
+    the rest (raw SaaS tables, dbt) in a second run. Returns True when both runs succeed."""
+    from platform_assets.definitions import defs
+    from platform_assets.sandbox.store import WorldStore
+
+    graph = defs.resolve_asset_graph()
+    assets = list(defs.assets or [])
+    partitioned = {k for k in graph.materializable_asset_keys if graph.get(k).is_partitioned}
+    unpartitioned = graph.materializable_asset_keys - partitioned
+    resources = defs.resources or {}
+    ok = True
+
+    if partitioned:
+        clock = WorldStore.read_clock(settings.world_path)
+        partitions_def = graph.get(next(iter(partitioned))).partitions_def
+        keys = [k for k in partitions_def.get_partition_keys() if k <= f"{clock:%Y-%m-%d}"]
+        progress(f"{len(partitioned)} partitioned assets over {len(keys)} days")
+        result = dg.materialize(
+            assets,
+            selection=dg.AssetSelection.assets(*partitioned),
+            instance=instance,
+            resources=resources,
+            tags={PARTITION_RANGE_START: keys[0], PARTITION_RANGE_END: keys[-1]},
+            raise_on_error=False,
+        )
+        ok &= result.success
+    progress(f"{len(unpartitioned)} other assets")
+    result = dg.materialize(
+        assets,
+        selection=dg.AssetSelection.assets(*unpartitioned),
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
+    return ok and result.success
+
+
+def serve_ui(settings: Settings, port: int) -> int:
+    """Run ``dagster dev`` in its own process group until it exits or Ctrl-C."""
+    dagster = Path(sys.executable).with_name("dagster")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "ROUNDTRIP_HOME": str(settings.home),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    command = [str(dagster), "dev", "-m", "platform_assets.definitions"]
+    command += ["-h", "127.0.0.1", "-p", str(port)]
+    ui = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)
+    print(f"Dagster UI: http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
+    try:
+        return ui.wait()
+    except KeyboardInterrupt:
+        for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(ui.pid, sig)
+                return ui.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                continue
+            except ProcessLookupError:
+                break
+        return 130
+
+
+def run_demo(settings: Settings, ui: bool, ui_port: int, step: Step, progress: Progress) -> bool:
+    from platform_assets.sandbox import world
+    from platform_assets.sandbox.server import start_server
+    from platform_assets.transform.project import prepare_manifest
+
+    with step("dbt: parse the project"):
+        prepare_manifest()
+    with step(f"world (scale {settings.scale}, seed {settings.seed})"):
+        if world_matches(settings):
+            progress(f"reusing the world at {settings.world_path}")
+        else:
+            world.generate(settings, progress)
+    with step(f"sandbox APIs on {settings.sandbox_url}"):
+        try:
+            server = start_server(settings)
+        except OSError as exc:
+            raise SettingsError(
+                f"ROUNDTRIP_SANDBOX_PORT={settings.sandbox_port} cannot be used: {exc}"
+            ) from None
+    try:
+        with step("materialize every asset"):
+            ok = materialize_everything(settings, prepare_instance(settings), progress)
+        if not ok:
+            print("Some steps failed: open the run in the Dagster UI for details.", file=sys.stderr)
+        if ui:
+            serve_ui(settings, ui_port)
+        return ok
+    finally:
+        server.stop()

@@ -1,0 +1,127 @@
+"""Build and move the synthetic world: generate the timeline, project it into each SaaS tool,
+write the event stream's landing files, and move the clock.
+
+Everything a fake API or landing file shows is a pure function of (seed, scale, clock):
+``generate`` writes the whole horizon once and sets the clock to the end of the history;
+``advance`` only moves the clock forward and writes the landing files that became due.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+
+from platform_assets.sandbox.store import WorldStore
+from platform_assets.settings import Settings, SettingsError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class WorldSummary:
+    clock: datetime
+    horizon_end: datetime
+    rows: int
+    landing_files: int
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def _open_for_writing(settings: Settings) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(settings.world_path))
+    except duckdb.IOException as exc:
+        raise SettingsError(
+            f"the world file {settings.world_path} is in use (is `roundtrip sandbox serve` "
+            f"running?): {exc}"
+        ) from None
+
+
+def _horizon_end(con: duckdb.DuckDBPyConnection) -> datetime:
+    row = con.execute(
+        "select value from sandbox_truth.world_config where key = 'horizon_end'"
+    ).fetchone()
+    if row is None:
+        raise SettingsError("the world file has no horizon_end; run `roundtrip world generate`")
+    return datetime.fromisoformat(row[0])
+
+
+def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
+    """Generate a fresh world for ``settings.scale``/``settings.seed`` under ROUNDTRIP_HOME.
+
+    Replaces any previous world, its clock and its landing files (they describe that world).
+    """
+    from platform_assets.sandbox.world.generator import WorldConfig, generate_core
+    from platform_assets.sandbox.world.landing import write_landing_files
+    from platform_assets.sandbox.world.sources import projection_modules
+
+    settings.ensure_home()
+    config = WorldConfig.for_scale(settings.scale, settings.seed)
+    for stale in (settings.world_path, settings.world_path.with_name("clock.json")):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(settings.landing_dir, ignore_errors=True)
+    settings.landing_dir.mkdir(parents=True)
+
+    con = _open_for_writing(settings)
+    try:
+        progress(f"generating the core world ({settings.scale}, seed {settings.seed})")
+        generate_core(con, config, progress)
+        for module in projection_modules():
+            source = module.__name__.rsplit(".", 1)[-1]
+            progress(f"projecting {source}")
+            module.project(con)
+        con.execute("checkpoint")
+        rows = _world_rows(con)
+        horizon_end = _horizon_end(con)
+        progress("writing landing files")
+        files = write_landing_files(con, settings.landing_dir, until=config.clock_start)
+    finally:
+        con.close()
+    WorldStore.write_clock(settings.world_path, config.clock_start)
+    return WorldSummary(config.clock_start, horizon_end, rows, files)
+
+
+def advance(settings: Settings, days: float, progress: Progress = _silent) -> WorldSummary:
+    """Move the world clock forward by ``days`` and write the landing files that became due."""
+    from platform_assets.sandbox.world.landing import write_landing_files
+
+    if days <= 0:
+        raise SettingsError(f"--days={days} must be positive")
+    if not settings.world_path.exists():
+        raise SettingsError(
+            f"no world at {settings.world_path}; run `roundtrip world generate` first"
+        )
+    store = WorldStore(settings.world_path, read_only=True)
+    try:
+        con = store.cursor()
+        horizon_end = _horizon_end(con)
+        now = store.clock() + timedelta(days=days)
+        if now > horizon_end:
+            raise SettingsError(
+                f"--days={days} would move the clock to {now:%Y-%m-%d %H:%M}, past the world's "
+                f"horizon {horizon_end:%Y-%m-%d %H:%M}; generate a world with a longer horizon"
+            )
+        progress(f"clock → {now:%Y-%m-%d %H:%M}; writing landing files")
+        files = write_landing_files(con, settings.landing_dir, until=now)
+        rows = _world_rows(con)
+    finally:
+        store.close()
+    WorldStore.write_clock(settings.world_path, now)
+    return WorldSummary(now, horizon_end, rows, files)
+
+
+def _world_rows(con: duckdb.DuckDBPyConnection) -> int:
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = 'core' or table_schema like 'src\\_%' escape '\\'"
+    ).fetchall()
+    return sum(
+        con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+        for schema, name in tables
+    )
