@@ -97,12 +97,7 @@ def materialize_everything(
 def serve_ui(settings: Settings, port: int) -> int:
     """Run ``dagster dev`` in its own process group until it exits or Ctrl-C."""
     dagster = Path(sys.executable).with_name("dagster")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(settings.dagster_home),
-        "ROUNDTRIP_HOME": str(settings.home),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
+    env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     command = [str(dagster), "dev", "-m", "platform_assets.definitions"]
     command += ["-h", "127.0.0.1", "-p", str(port)]
     ui = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)
@@ -126,6 +121,8 @@ def run_demo(settings: Settings, ui: bool, ui_port: int, step: Step, progress: P
     from platform_assets.sandbox.server import start_server
     from platform_assets.transform.project import prepare_manifest
 
+    # Assets read their settings from the environment: make it say what the CLI was told.
+    os.environ.update(settings.to_env())
     with step("dbt: parse the project"):
         prepare_manifest()
     with step(f"world (scale {settings.scale}, seed {settings.seed})"):

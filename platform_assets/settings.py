@@ -132,6 +132,22 @@ class Settings:
     def visitors(self) -> int:
         return SCALES[self.scale]
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables, for child processes and in-process runs
+        (assets call :func:`load_settings` themselves and must see what the CLI was told)."""
+        env = {
+            "ROUNDTRIP_HOME": str(self.home),
+            "ROUNDTRIP_SCALE": self.scale,
+            "ROUNDTRIP_SEED": str(self.seed),
+            "ROUNDTRIP_SANDBOX_PORT": str(self.sandbox_port),
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+        for api, url in self.api_urls.items():
+            env[f"ROUNDTRIP_{_env_name(api)}_URL"] = url
+        for api, key in self.credentials.items():
+            env[f"ROUNDTRIP_{_env_name(api)}_CREDENTIAL"] = key
+        return env
+
     def ensure_home(self) -> None:
         """Create the state folders, failing clearly when ROUNDTRIP_HOME cannot be written."""
         try:

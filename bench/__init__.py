@@ -1,0 +1,1 @@
+"""Benchmarks: each prints figures as JSON lines (never pass/fail timing assertions)."""

@@ -1,0 +1,68 @@
+"""Fixtures shared by the whole suite: a tiny world generated once, a private copy of it per test,
+and the sandbox APIs serving that copy on a free port.
+
+Tests set ``ROUNDTRIP_HOME`` (and the sandbox port) in the environment, exactly as a user would,
+so assets and connectors read the same settings they read in production.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from platform_assets.settings import Settings, load_settings
+
+TINY_SEED = 7
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> None:
+    """The definitions import the dbt manifest: parse the project once per session if needed."""
+    from platform_assets.transform.project import prepare_manifest
+
+    prepare_manifest()
+
+
+def settings_for(home: Path, **env: str) -> Settings:
+    return load_settings(env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SCALE": "tiny", **env})
+
+
+@pytest.fixture(scope="session")
+def tiny_world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny world (seed 7), generated once per session; copy it before changing anything."""
+    from platform_assets.sandbox import world
+
+    home = tmp_path_factory.mktemp("tiny-world")
+    world.generate(settings_for(home, ROUNDTRIP_SEED=str(TINY_SEED)))
+    return home
+
+
+@pytest.fixture()
+def world_home(tiny_world_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private ROUNDTRIP_HOME holding a copy of the tiny world (its clock and landing files)."""
+    home = tmp_path / "home"
+    shutil.copytree(tiny_world_template, home)
+    monkeypatch.setenv("ROUNDTRIP_HOME", str(home))
+    monkeypatch.setenv("ROUNDTRIP_SCALE", "tiny")
+    monkeypatch.setenv("ROUNDTRIP_SEED", str(TINY_SEED))
+    return home
+
+
+@pytest.fixture()
+def sandbox(world_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The sandbox APIs serving ``world_home`` on a free port; yields settings that point at it."""
+    from platform_assets.sandbox.server import start_server
+
+    server = start_server(settings_for(world_home), port=0)
+    monkeypatch.setenv("ROUNDTRIP_SANDBOX_PORT", str(server.port))
+    try:
+        yield load_settings()
+    finally:
+        server.stop()
