@@ -84,9 +84,7 @@ def world_advance(days: float) -> None:
     settings = _settings()
     with _step(f"advance the world by {days:g} day(s)"):
         summary = world_lib.advance(settings, days, _progress)
-    click.echo(
-        f"clock {summary.clock:%Y-%m-%d %H:%M}; {summary.landing_files} new landing files"
-    )
+    click.echo(f"clock {summary.clock:%Y-%m-%d %H:%M}; {summary.landing_files} new landing files")
 
 
 @main.group()
