@@ -35,25 +35,6 @@ def prepare_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(settings.dagster_home))
 
 
-def world_matches(settings: Settings) -> bool:
-    """True when the world on disk was generated with this scale and seed (so it can be reused)."""
-    import duckdb
-
-    if not settings.world_path.exists():
-        return False
-    try:
-        con = duckdb.connect(str(settings.world_path), read_only=True)
-    except duckdb.Error:
-        return False
-    try:
-        config = dict(con.execute("select key, value from sandbox_truth.world_config").fetchall())
-    except duckdb.Error:
-        return False
-    finally:
-        con.close()
-    return config.get("scale") == settings.scale and config.get("seed") == str(settings.seed)
-
-
 def materialize_everything(
     settings: Settings, instance: dg.DagsterInstance, progress: Progress
 ) -> bool:
@@ -126,7 +107,7 @@ def run_demo(settings: Settings, ui: bool, ui_port: int, step: Step, progress: P
     with step("dbt: parse the project"):
         prepare_manifest()
     with step(f"world (scale {settings.scale}, seed {settings.seed})"):
-        if world_matches(settings):
+        if world.world_matches(settings):
             progress(f"reusing the world at {settings.world_path}")
         else:
             world.generate(settings, progress)

@@ -8,10 +8,12 @@ Everything a fake API or landing file shows is a pure function of (seed, scale, 
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
@@ -43,13 +45,38 @@ def _open_for_writing(settings: Settings) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
+def world_config(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The generator's config as recorded in ``sandbox_truth.world_config`` (values decoded)."""
+    try:
+        rows = con.execute("select key, value from sandbox_truth.world_config").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if not rows:
+        raise SettingsError("the world file has no world_config; run `roundtrip world generate`")
+    return {key: json.loads(value) for key, value in rows}
+
+
 def _horizon_end(con: duckdb.DuckDBPyConnection) -> datetime:
-    row = con.execute(
-        "select value from sandbox_truth.world_config where key = 'horizon_end'"
-    ).fetchone()
-    if row is None:
-        raise SettingsError("the world file has no horizon_end; run `roundtrip world generate`")
-    return datetime.fromisoformat(row[0])
+    config = world_config(con)
+    days = config["history_days"] + config["future_days"]
+    return datetime.fromisoformat(config["start"]) + timedelta(days=days)
+
+
+def world_matches(settings: Settings) -> bool:
+    """True when the world on disk was generated for this scale and seed (so it can be reused)."""
+    if not settings.world_path.exists():
+        return False
+    try:
+        con = duckdb.connect(str(settings.world_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        config = world_config(con)
+    except SettingsError:
+        return False
+    finally:
+        con.close()
+    return config.get("visitors") == settings.visitors and config.get("seed") == settings.seed
 
 
 def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
