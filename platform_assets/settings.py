@@ -126,6 +126,8 @@ class Settings:
             ) from None
 
     def credential(self, api: str) -> str:
+        if api not in API_NAMES:
+            raise SettingsError(f"unknown API {api!r}; known: {', '.join(API_NAMES)}")
         return self.credentials.get(api) or DEFAULT_CREDENTIALS[api]
 
     @property
