@@ -158,6 +158,11 @@ CORE_TABLES: dict[str, str] = {
     "workspace_members": """
         workspace_id VARCHAR, person_id BIGINT, role VARCHAR, joined_at TIMESTAMP
     """,
+    # Added: a workspace's plan over time (free → the plan its people pay for → free on churn).
+    # workspaces.plan/updated_at above are the state at creation; this table has every change.
+    "workspace_versions": """
+        workspace_id VARCHAR, changed_at TIMESTAMP, plan VARCHAR
+    """,
 }
 
 CHANNELS: tuple[str, ...] = (
