@@ -22,9 +22,10 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def dbt_manifest() -> None:
-    """The definitions import the dbt manifest: parse the project once per session if needed."""
+    """The definitions import the dbt manifest: parse the project once per session if needed.
+    Request it in any test that imports ``platform_assets.definitions`` or runs dbt."""
     from platform_assets.transform.project import prepare_manifest
 
     prepare_manifest()
