@@ -1,0 +1,47 @@
+-- One row per live contact. A contact merged into another is archived by HubSpot but keeps its
+-- last landed row in raw; the survivor lists it in hs_merged_object_ids, so it is dropped here.
+with
+
+source as (
+
+    select * from {{ source('hubspot', 'contact') }}
+
+),
+
+merged as (
+
+    select distinct
+        cast(unnest(string_split(property_hs_merged_object_ids, ';')) as bigint)
+            as merged_contact_id,
+    from source
+    where property_hs_merged_object_ids is not null
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as contact_id,
+        {{ clean_text('property_email') }} as email,
+        property_email as email_as_typed,
+        property_firstname as first_name,
+        property_lastname as last_name,
+        property_jobtitle as job_title,
+        property_company as company_name,
+        cast(property_associatedcompanyid as bigint) as company_id,
+        property_lifecyclestage as lifecycle_stage,
+        cast(property_hubspot_owner_id as bigint) as owner_id,
+        property_hs_merged_object_ids as merged_object_ids,
+        cast(property_annualrevenue as {{ dbt.type_numeric() }}) as annual_revenue,
+        property_phone as phone,
+        cast(property_createdate as timestamp) as created_at,
+        cast(property_lastmodifieddate as timestamp) as modified_at,
+        _fivetran_synced as synced_at,
+    from source
+    where
+        not coalesce(_fivetran_deleted, false)
+        and id not in (select merged.merged_contact_id from merged)
+
+)
+
+select * from renamed

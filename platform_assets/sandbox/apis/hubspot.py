@@ -1,0 +1,740 @@
+"""A fake HubSpot API serving ``src_hubspot`` as of the world clock, in HubSpot's own shapes.
+
+Endpoints (private-app Bearer token; 100 requests per 10 s, then 429 + Retry-After):
+
+- CRM v3 objects (contacts, companies, deals): ``GET /crm/v3/objects/{type}`` (``limit`` ≤ 100,
+  ``after``, ``properties``, ``associations``, ``archived``), ``POST .../{type}/search``
+  (``filterGroups``, ``sorts``, ``properties``, ``limit`` ≤ 200, ``after``; at most 10,000 results
+  per query, as HubSpot caps it) and ``POST .../{type}/batch/read`` (≤ 100 ids,
+  ``propertiesWithHistory``). The list endpoint cannot filter by modification time: incremental
+  readers use search on ``lastmodifieddate`` (contacts) / ``hs_lastmodifieddate``.
+- ``POST /crm/v4/associations/{from}/{to}/batch/read``, ``GET /crm/v3/pipelines/deals``,
+  ``GET /crm/v3/owners`` (``limit`` ≤ 500, ``after``).
+- Legacy engagements: ``GET /engagements/v1/engagements/paged`` (``limit`` ≤ 250, ``offset``) and
+  ``.../recent/modified`` (``since`` epoch ms, ``count`` ≤ 100, ``offset``; 10,000 at most).
+- ``GET /marketing/v3/emails`` (``updatedAfter``, ``limit``, ``after``, ``includeStats``) and the
+  legacy ``GET /email/public/v1/events`` (``startTimestamp``/``endTimestamp`` epoch ms, inclusive,
+  ``limit`` ≤ 1000, ``offset``, ``hasMore``).
+
+Property values are strings as HubSpot sends them; datetimes are ISO-8601 with milliseconds and
+``Z``. Errors are HubSpot's ``{"status": "error", "message", "correlationId", "category"}``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from platform_assets.sandbox.fakeapi import (
+    ApiRequest,
+    ApiResponse,
+    FakeApi,
+    RateLimit,
+    Route,
+    bearer_token,
+)
+from platform_assets.sandbox.store import WorldStore
+from platform_assets.sandbox.world.sources.hubspot import PORTAL_ID, SCHEMA
+
+SEARCH_RESULT_CAP = 10_000
+EMAIL_APP_ID, EMAIL_APP_NAME = 113, "Batch"
+
+_CATEGORIES = {
+    400: "VALIDATION_ERROR",
+    401: "INVALID_AUTHENTICATION",
+    404: "OBJECT_NOT_FOUND",
+    405: "VALIDATION_ERROR",
+    429: "RATE_LIMITS",
+}
+
+
+class BadRequest(Exception):
+    """A request HubSpot would refuse with 400 VALIDATION_ERROR."""
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """One CRM object type: its table, default properties and which ones are datetimes/numbers."""
+
+    table: str
+    modified: str
+    defaults: tuple[str, ...]
+    properties: tuple[str, ...]
+    datetimes: frozenset[str]
+    numbers: frozenset[str] = frozenset()
+
+
+OBJECT_TYPES: dict[str, ObjectType] = {
+    "contacts": ObjectType(
+        table="contacts",
+        modified="lastmodifieddate",
+        defaults=("createdate", "email", "firstname", "lastmodifieddate", "lastname"),
+        properties=(
+            "email",
+            "firstname",
+            "lastname",
+            "jobtitle",
+            "company",
+            "associatedcompanyid",
+            "lifecyclestage",
+            "hubspot_owner_id",
+            "hs_merged_object_ids",
+            "hs_calculated_merged_vids",
+            "createdate",
+            "lastmodifieddate",
+        ),
+        datetimes=frozenset({"createdate", "lastmodifieddate"}),
+        numbers=frozenset({"associatedcompanyid", "hubspot_owner_id"}),
+    ),
+    "companies": ObjectType(
+        table="companies",
+        modified="hs_lastmodifieddate",
+        defaults=("createdate", "domain", "hs_lastmodifieddate", "name"),
+        properties=(
+            "name",
+            "domain",
+            "industry",
+            "numberofemployees",
+            "country",
+            "lifecyclestage",
+            "createdate",
+            "hs_lastmodifieddate",
+        ),
+        datetimes=frozenset({"createdate", "hs_lastmodifieddate"}),
+        numbers=frozenset({"numberofemployees"}),
+    ),
+    "deals": ObjectType(
+        table="deals",
+        modified="hs_lastmodifieddate",
+        defaults=(
+            "amount",
+            "closedate",
+            "createdate",
+            "dealname",
+            "dealstage",
+            "hs_lastmodifieddate",
+            "pipeline",
+        ),
+        properties=(
+            "dealname",
+            "amount",
+            "dealstage",
+            "pipeline",
+            "dealtype",
+            "closedate",
+            "hubspot_owner_id",
+            "createdate",
+            "hs_lastmodifieddate",
+        ),
+        datetimes=frozenset({"createdate", "closedate", "hs_lastmodifieddate"}),
+        numbers=frozenset({"amount", "hubspot_owner_id"}),
+    ),
+}
+_TYPE_PATTERN = "(?P<object_type>" + "|".join(OBJECT_TYPES) + ")"
+_OPERATORS = {"EQ": "=", "NEQ": "<>", "LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
+
+
+# --- values as HubSpot writes them ------------------------------------------------------------
+def iso(value: datetime | None) -> str | None:
+    """A naive-UTC datetime as HubSpot's ISO-8601 text: ``2026-01-08T10:00:00.000Z``."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def epoch_ms(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    return int(value.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def parse_time(text: str) -> datetime:
+    """Epoch milliseconds or ISO-8601 (what HubSpot accepts in filters) → naive UTC."""
+    text = str(text).strip()
+    if text.lstrip("-").isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC).replace(tzinfo=None)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{text!r} is not a timestamp (epoch ms or ISO-8601)") from None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _property_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _int_arg(request: ApiRequest, name: str, default: int, maximum: int) -> int:
+    raw = request.arg(name)
+    try:
+        value = default if raw in (None, "") else int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}={raw!r} is not an integer") from None
+    if not 0 < value <= maximum:
+        raise BadRequest(f"{name} must be between 1 and {maximum}, got {value}")
+    return value
+
+
+def _offset(raw: Any, name: str = "after") -> int:
+    try:
+        value = int(raw or 0)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name}={raw!r} is not a valid paging cursor") from None
+    if value < 0:
+        raise BadRequest(f"{name} must not be negative")
+    return value
+
+
+def _visible(table: str, where: str = "true") -> str:
+    """Rows of ``table`` as of the clock (param ``$clock``): latest version per id."""
+    return f"""
+        select * from {SCHEMA}.{table}
+        where created_at <= $clock and _valid_from <= $clock
+        qualify row_number() over (partition by id order by _valid_from desc) = 1
+            and ({where})
+    """
+
+
+# --- CRM objects ----------------------------------------------------------------------------
+def _crm_object(kind: ObjectType, row: dict[str, Any], properties: Iterable[str]) -> dict:
+    props = {name: _property_text(row.get(name)) for name in properties if name in row}
+    props["hs_object_id"] = str(row["id"])
+    body: dict[str, Any] = {
+        "id": str(row["id"]),
+        "properties": props,
+        "createdAt": iso(row["created_at"]),
+        "updatedAt": iso(row["_valid_from"]),
+        "archived": bool(row["archived"]),
+    }
+    if row["archived"]:
+        body["archivedAt"] = iso(row["_valid_from"])
+    return body
+
+
+def _names(values: Iterable[str]) -> tuple[str, ...]:
+    """Names from repeated and/or comma-separated parameters (``properties=a,b&properties=c``)."""
+    return tuple(n.strip() for value in values for n in str(value).split(",") if n.strip())
+
+
+def _requested(kind: ObjectType, names: Iterable[str]) -> tuple[str, ...]:
+    return _names(names) or kind.defaults
+
+
+def _associations(
+    store: WorldStore, from_type: str, to_type: str, ids: list[int], clock: datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """``from id → [{toObjectId, associationTypes}]`` for associations visible at the clock."""
+    if not ids:
+        return {}
+    rows = store.query(
+        f"""
+        select from_id, to_id, list({{'typeId': type_id, 'label': label}} order by type_id) as t
+        from {SCHEMA}.associations
+        where from_type = $from_type and to_type = $to_type and created_at <= $clock
+            and from_id in (select unnest($ids))
+        group by all order by from_id, to_id
+        """,
+        {"from_type": from_type, "to_type": to_type, "clock": clock, "ids": ids},
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        types = [
+            {"category": "HUBSPOT_DEFINED", "typeId": t["typeId"], "label": t["label"]}
+            for t in row["t"]
+        ]
+        found.setdefault(row["from_id"], []).append(
+            {"toObjectId": row["to_id"], "associationTypes": types}
+        )
+    return found
+
+
+def list_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    object_type = request.path_params["object_type"]
+    kind = OBJECT_TYPES[object_type]
+    limit = _int_arg(request, "limit", 10, 100)
+    after = _offset(request.arg("after"))
+    archived = (request.arg("archived") or "false").lower() == "true"
+    clock = store.clock()
+    rows = store.query(
+        _visible(kind.table, "archived = $archived") + " order by id limit $limit offset $after",
+        {"clock": clock, "archived": archived, "limit": limit + 1, "after": after},
+    )
+    page, more = rows[:limit], len(rows) > limit
+    properties = _requested(kind, request.args("properties"))
+    results = [_crm_object(kind, row, properties) for row in page]
+    for to_type in _names(request.args("associations")):
+        linked = _associations(store, object_type, to_type, [r["id"] for r in page], clock)
+        label = f"{object_type[:-1]}_to_{to_type[:-1]}"
+        for result, row in zip(results, page, strict=True):
+            if row["id"] in linked:
+                links = [{"id": str(a["toObjectId"]), "type": label} for a in linked[row["id"]]]
+                result.setdefault("associations", {})[to_type] = {"results": links}
+    body: dict[str, Any] = {"results": results}
+    if more:
+        body["paging"] = {"next": {"after": str(after + limit)}}
+    return ApiResponse(body=body, rows=len(results))
+
+
+def _filter_sql(
+    kind: ObjectType, group: list[dict[str, Any]], params: dict[str, Any], group_no: int
+) -> str:
+    clauses = []
+    for n, flt in enumerate(group):
+        name = flt.get("propertyName")
+        operator = str(flt.get("operator", "EQ")).upper()
+        column = "id" if name == "hs_object_id" else name
+        if column != "id" and column not in kind.properties:
+            raise BadRequest(f"There was a problem with the request: unknown property {name!r}")
+        key = f"v{group_no}_{n}"
+
+        def typed(value: Any, column: str = column, name: str = name) -> Any:
+            if column in kind.datetimes:
+                return parse_time(value)
+            if column == "id" or column in kind.numbers:
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    raise BadRequest(f"{value!r} is not a number for {name}") from None
+            return str(value)
+
+        if operator in _OPERATORS:
+            params[key] = typed(flt.get("value"))
+            clauses.append(f'"{column}" {_OPERATORS[operator]} ${key}')
+        elif operator == "BETWEEN":
+            params[key], params[key + "h"] = typed(flt.get("value")), typed(flt.get("highValue"))
+            clauses.append(f'"{column}" between ${key} and ${key}h')
+        elif operator in ("IN", "NOT_IN"):
+            params[key] = [typed(v) for v in flt.get("values") or []]
+            negate = "not " if operator == "NOT_IN" else ""
+            clauses.append(f'{negate}list_contains(${key}, "{column}")')
+        elif operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+            negate = "not " if operator == "HAS_PROPERTY" else ""
+            clauses.append(f'"{column}" is {negate}null')
+        else:
+            raise BadRequest(f"unsupported filter operator {operator!r}")
+    return " and ".join(clauses) or "true"
+
+
+def _sort_sql(kind: ObjectType, sorts: list[Any]) -> str:
+    if len(sorts) > 1:
+        raise BadRequest("only one sort is allowed")
+    order = []
+    for sort in sorts:
+        if isinstance(sort, str):
+            name, direction = sort.lstrip("-"), "DESC" if sort.startswith("-") else "ASC"
+        else:
+            name, direction = sort.get("propertyName"), str(sort.get("direction", "ASCENDING"))
+            direction = "DESC" if direction.upper().startswith("DESC") else "ASC"
+        column = "id" if name == "hs_object_id" else name
+        if column != "id" and column not in kind.properties:
+            raise BadRequest(f"cannot sort by unknown property {name!r}")
+        order.append(f'"{column}" {direction}')
+    return ", ".join([*order, "id"])
+
+
+def search_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    kind = OBJECT_TYPES[request.path_params["object_type"]]
+    try:
+        body = request.json() or {}
+    except ValueError:
+        raise BadRequest("the request body is not valid JSON") from None
+    limit = int(body.get("limit", 10))
+    if not 0 < limit <= 200:
+        raise BadRequest(f"limit must be between 1 and 200, got {limit}")
+    after = _offset(body.get("after"))
+    if after + limit > SEARCH_RESULT_CAP:
+        raise BadRequest(
+            f"Cannot page beyond {SEARCH_RESULT_CAP} results: after={after}, limit={limit}; "
+            "narrow the query (e.g. a later modified-date filter) instead"
+        )
+    groups = body.get("filterGroups") or []
+    if len(groups) > 5 or sum(len(g.get("filters") or []) for g in groups) > 18:
+        raise BadRequest("at most 5 filterGroups and 18 filters in all")
+    params: dict[str, Any] = {"clock": store.clock()}
+    where = " or ".join(
+        f"({_filter_sql(kind, g.get('filters') or [], params, i)})" for i, g in enumerate(groups)
+    )
+    matching = _visible(kind.table, f"not archived and ({where or 'true'})")
+    total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
+    rows = store.query(
+        f"{matching} order by {_sort_sql(kind, body.get('sorts') or [])} "
+        "limit $limit offset $after",
+        {**params, "limit": limit, "after": after},
+    )
+    properties = _requested(kind, body.get("properties") or [])
+    result: dict[str, Any] = {
+        "total": total,
+        "results": [_crm_object(kind, row, properties) for row in rows],
+    }
+    if after + len(rows) < total:
+        result["paging"] = {"next": {"after": str(after + len(rows))}}
+    return ApiResponse(body=result, rows=len(rows))
+
+
+def _history(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """A property's value changes, newest first, as ``propertiesWithHistory`` lists them."""
+    changes, previous = [], object()
+    for row in rows:  # oldest first
+        value = _property_text(row.get(name))
+        if value != previous:
+            changes.append(
+                {
+                    "value": value,
+                    "timestamp": iso(row["_valid_from"]),
+                    "sourceType": "CRM_UI",
+                    "sourceId": f"userId:{row.get('hubspot_owner_id') or ''}",
+                }
+            )
+            previous = value
+    return changes[::-1]
+
+
+def batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    kind = OBJECT_TYPES[request.path_params["object_type"]]
+    body = request.json() or {}
+    inputs = body.get("inputs") or []
+    if not 0 < len(inputs) <= 100:
+        raise BadRequest(f"inputs must hold 1 to 100 ids, got {len(inputs)}")
+    ids = [int(i["id"]) for i in inputs]
+    versions = store.query(
+        f"""
+        select * from {SCHEMA}.{kind.table}
+        where created_at <= $clock and _valid_from <= $clock and id in (select unnest($ids))
+        order by id, _valid_from
+        """,
+        {"clock": store.clock(), "ids": ids},
+    )
+    by_id: dict[int, list[dict[str, Any]]] = {}
+    for row in versions:
+        by_id.setdefault(row["id"], []).append(row)
+    properties = _requested(kind, body.get("properties") or [])
+    history = [p for p in body.get("propertiesWithHistory") or [] if p in kind.properties]
+    results = []
+    for object_id in sorted(by_id):
+        rows = by_id[object_id]
+        result = _crm_object(kind, rows[-1], properties)
+        if history:
+            result["propertiesWithHistory"] = {name: _history(rows, name) for name in history}
+        results.append(result)
+    return _batch_response(results, [str(i) for i in ids if i not in by_id], len(results))
+
+
+def _batch_response(results: list[dict], missing: list[str], rows: int) -> ApiResponse:
+    now = iso(datetime.now(UTC).replace(tzinfo=None))
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": now,
+        "completedAt": now,
+    }
+    if not missing:
+        return ApiResponse(body=body, rows=rows)
+    body["numErrors"] = 1
+    body["errors"] = [
+        {
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": "Could not get some records",
+            "context": {"ids": missing},
+        }
+    ]
+    return ApiResponse(status=207, body=body, rows=rows)
+
+
+def association_batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    from_type, to_type = request.path_params["from_type"], request.path_params["to_type"]
+    inputs = (request.json() or {}).get("inputs") or []
+    if not 0 < len(inputs) <= 1000:
+        raise BadRequest(f"inputs must hold 1 to 1000 ids, got {len(inputs)}")
+    ids = [int(i["id"]) for i in inputs]
+    linked = _associations(store, from_type, to_type, ids, store.clock())
+    results = [{"from": {"id": str(i)}, "to": linked[i]} for i in sorted(linked)]
+    missing = [str(i) for i in ids if i not in linked]
+    return _batch_response(results, missing, sum(len(r["to"]) for r in results))
+
+
+# --- pipelines, owners ----------------------------------------------------------------------
+def deal_pipelines(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    stages = store.query(
+        f"select * from {SCHEMA}.pipeline_stages where created_at <= $clock order by display_order",
+        {"clock": store.clock()},
+    )
+    pipelines: dict[str, dict[str, Any]] = {}
+    for stage in stages:
+        pipeline = pipelines.setdefault(
+            stage["pipeline_id"],
+            {
+                "id": stage["pipeline_id"],
+                "label": stage["pipeline_label"],
+                "displayOrder": 0,
+                "createdAt": iso(stage["created_at"]),
+                "updatedAt": iso(stage["_valid_from"]),
+                "archived": False,
+                "stages": [],
+            },
+        )
+        pipeline["stages"].append(
+            {
+                "id": stage["stage_id"],
+                "label": stage["label"],
+                "displayOrder": stage["display_order"],
+                "metadata": {
+                    "isClosed": str(stage["is_closed"]).lower(),
+                    "probability": str(stage["probability"]),
+                },
+                "createdAt": iso(stage["created_at"]),
+                "updatedAt": iso(stage["_valid_from"]),
+                "archived": False,
+                "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+            }
+        )
+    return ApiResponse(body={"results": list(pipelines.values())}, rows=len(stages))
+
+
+def owners(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    limit = _int_arg(request, "limit", 100, 500)
+    after = _offset(request.arg("after"))
+    email = request.arg("email")
+    rows = store.query(
+        _visible("owners", "$email is null or email = $email")
+        + " order by id limit $limit offset $after",
+        {"clock": store.clock(), "email": email, "limit": limit + 1, "after": after},
+    )
+    results = [
+        {
+            "id": str(row["id"]),
+            "email": row["email"],
+            "type": "PERSON",
+            "firstName": row["first_name"],
+            "lastName": row["last_name"],
+            "userId": row["user_id"],
+            "userIdIncludingInactive": row["user_id"],
+            "createdAt": iso(row["created_at"]),
+            "updatedAt": iso(row["_valid_from"]),
+            "archived": False,
+            "teams": [],
+        }
+        for row in rows[:limit]
+    ]
+    body: dict[str, Any] = {"results": results}
+    if len(rows) > limit:
+        body["paging"] = {"next": {"after": str(after + limit)}}
+    return ApiResponse(body=body, rows=len(results))
+
+
+# --- engagements (legacy v1) ------------------------------------------------------------------
+def _engagement(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "engagement": {
+            "id": row["id"],
+            "portalId": PORTAL_ID,
+            "active": row["active"],
+            "createdAt": epoch_ms(row["created_at"]),
+            "lastUpdated": epoch_ms(row["_valid_from"]),
+            "ownerId": row["owner_id"],
+            "type": row["type"],
+            "timestamp": epoch_ms(row["timestamp"]),
+        },
+        "associations": {
+            "contactIds": [row["contact_id"]],
+            "companyIds": [row["company_id"]] if row["company_id"] is not None else [],
+            "dealIds": [row["deal_id"]] if row["deal_id"] is not None else [],
+            "ownerIds": [],
+            "workflowIds": [],
+            "ticketIds": [],
+        },
+        "attachments": [],
+        "metadata": {"status": "COMPLETED"} if row["type"] == "CALL" else {},
+    }
+
+
+def engagements_paged(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    limit = _int_arg(request, "limit", 100, 250)
+    offset = _offset(request.arg("offset"), "offset")
+    rows = store.query(
+        _visible("engagements", "id > $offset") + " order by id limit $limit",
+        {"clock": store.clock(), "offset": offset, "limit": limit + 1},
+    )
+    page = rows[:limit]
+    body = {
+        "results": [_engagement(r) for r in page],
+        "hasMore": len(rows) > limit,
+        "offset": page[-1]["id"] if page else offset,
+    }
+    return ApiResponse(body=body, rows=len(page))
+
+
+def engagements_recent(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    count = _int_arg(request, "count", 20, 100)
+    offset = _offset(request.arg("offset"), "offset")
+    since = parse_time(request.arg("since") or "0")
+    matching = _visible("engagements", "_valid_from >= $since")
+    params = {"clock": store.clock(), "since": since}
+    total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
+    count = max(0, min(count, SEARCH_RESULT_CAP - offset))
+    rows = store.query(
+        f"{matching} order by _valid_from, id limit $count offset $offset",
+        {**params, "count": count, "offset": offset},
+    )
+    end = offset + len(rows)
+    body = {
+        "results": [_engagement(r) for r in rows],
+        "hasMore": end < min(total, SEARCH_RESULT_CAP),
+        "offset": end,
+        "total": total,
+    }
+    return ApiResponse(body=body, rows=len(rows))
+
+
+# --- marketing emails and email events -----------------------------------------------------
+def marketing_emails(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    limit = _int_arg(request, "limit", 10, 300)
+    after = _offset(request.arg("after"))
+    updated_after = request.arg("updatedAfter")
+    params: dict[str, Any] = {
+        "clock": store.clock(),
+        "since": parse_time(updated_after) if updated_after else None,
+    }
+    matching = _visible("email_campaigns", "$since is null or _valid_from > $since")
+    total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
+    rows = store.query(
+        f"{matching} order by _valid_from, id limit $limit offset $after",
+        {**params, "limit": limit, "after": after},
+    )
+    with_stats = (request.arg("includeStats") or "false").lower() == "true"
+    results = []
+    for row in rows:
+        email: dict[str, Any] = {
+            "id": str(row["content_id"]),
+            "name": row["name"],
+            "subject": row["subject"],
+            "type": "BATCH_EMAIL",
+            "subcategory": "batch",
+            "state": "PUBLISHED",
+            "isPublished": True,
+            "publishDate": iso(row["created_at"]),
+            "createdAt": iso(row["created_at"]),
+            "updatedAt": iso(row["_valid_from"]),
+            "primaryEmailCampaignId": str(row["id"]),
+            "allEmailCampaignIds": [str(row["id"])],
+        }
+        if with_stats:
+            email["stats"] = {"counters": {"sent": row["num_included"]}}
+        results.append(email)
+    body: dict[str, Any] = {"total": total, "results": results}
+    if after + len(rows) < total:
+        body["paging"] = {"next": {"after": str(after + len(rows))}}
+    return ApiResponse(body=body, rows=len(rows))
+
+
+def email_events(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    limit = _int_arg(request, "limit", 100, 1000)
+    offset = _offset(request.arg("offset"), "offset")
+    start, end = request.arg("startTimestamp"), request.arg("endTimestamp")
+    params: dict[str, Any] = {
+        "clock": store.clock(),
+        "start": parse_time(start) if start else None,
+        "end": parse_time(end) if end else None,
+        "type": request.arg("eventType"),
+        "campaign": int(request.arg("campaignId") or 0) or None,
+        "limit": limit + 1,
+        "offset": offset,
+    }
+    rows = store.query(
+        f"""
+        select * from {SCHEMA}.email_events
+        where created_at <= $clock
+            and ($start is null or created_at >= $start) and ($end is null or created_at <= $end)
+            and ($type is null or type = $type)
+            and ($campaign is null or email_campaign_id = $campaign)
+        order by created_at, id limit $limit offset $offset
+        """,
+        params,
+    )
+    page = rows[:limit]
+    events = []
+    for row in page:
+        event: dict[str, Any] = {
+            "id": row["id"],
+            "created": epoch_ms(row["created_at"]),
+            "type": row["type"],
+            "recipient": row["recipient"],
+            "emailCampaignId": row["email_campaign_id"],
+            "portalId": PORTAL_ID,
+            "appId": EMAIL_APP_ID,
+            "appName": EMAIL_APP_NAME,
+        }
+        if row["type"] != "SENT":
+            event["sentBy"] = {"id": row["sent_by_id"], "created": epoch_ms(row["sent_by_created"])}
+        if row["type"] in ("OPEN", "CLICK"):
+            event["filteredEvent"] = False
+        events.append(event)
+    body = {"events": events, "hasMore": len(rows) > limit, "offset": str(offset + len(page))}
+    return ApiResponse(body=body, rows=len(page))
+
+
+# --- the API --------------------------------------------------------------------------------
+def _validated(handler: Callable[[ApiRequest, WorldStore], ApiResponse]) -> Callable:
+    """Turn a handler's BadRequest into HubSpot's 400 VALIDATION_ERROR."""
+
+    def run(request: ApiRequest, store: WorldStore) -> ApiResponse:
+        try:
+            return handler(request, store)
+        except BadRequest as exc:
+            return API.error(400, str(exc))
+
+    return run
+
+
+class HubSpotApi(FakeApi):
+    name = "hubspot"
+    rate_limit = RateLimit(requests=100, per_seconds=10)
+
+    def routes(self) -> list[Route]:
+        crm = "/crm/v3/objects/" + _TYPE_PATTERN
+        table = [
+            ("GET", crm + "/?", list_objects),
+            ("POST", crm + "/search/?", search_objects),
+            ("POST", crm + "/batch/read/?", batch_read),
+            (
+                "POST",
+                "/crm/v4/associations/(?P<from_type>[a-z]+)/(?P<to_type>[a-z]+)/batch/read/?",
+                association_batch_read,
+            ),
+            ("GET", "/crm/v3/pipelines/deals/?", deal_pipelines),
+            ("GET", "/crm/v3/owners/?", owners),
+            ("GET", "/engagements/v1/engagements/paged/?", engagements_paged),
+            ("GET", "/engagements/v1/engagements/recent/modified/?", engagements_recent),
+            ("GET", "/marketing/v3/emails/?", marketing_emails),
+            ("GET", "/email/public/v1/events/?", email_events),
+        ]
+        return [Route(method, pattern, _validated(handler)) for method, pattern, handler in table]
+
+    def authorized(self, request: ApiRequest, credential: str) -> bool:
+        """A private app's access token, sent as ``Authorization: Bearer <token>``."""
+        return bearer_token(request) == credential
+
+    def error(self, status: int, message: str) -> ApiResponse:
+        return ApiResponse(
+            status=status,
+            body={
+                "status": "error",
+                "message": message,
+                "correlationId": str(uuid.uuid4()),
+                "category": _CATEGORIES.get(status, "INTERNAL_ERROR"),
+            },
+        )
+
+
+API = HubSpotApi()

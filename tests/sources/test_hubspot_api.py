@@ -1,0 +1,213 @@
+"""The fake HubSpot API over real HTTP: shapes, paging, search cursors, auth and rate limit.
+
+Served by the sandbox server over the hand-made world of ``test_hubspot_world`` (see its
+docstring for what exists at T0 and what changes by T1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from test_hubspot_world import T0, T1, make_world
+
+from platform_assets.sandbox.apis.hubspot import API
+from platform_assets.sandbox.server import SandboxServer, request_log, start_server
+from platform_assets.sandbox.store import WorldStore
+from platform_assets.settings import load_settings
+
+TOKEN = load_settings(env={}).credential("hubspot")
+
+
+def ms(value: datetime) -> int:
+    return int(value.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    make_world(tmp_path, T0)
+    running = start_server(load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), 0, [API])
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class Client:
+    def __init__(self, server: SandboxServer) -> None:
+        self.base = f"{server.url}/hubspot"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {TOKEN}"
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.session.get(self.base + path, params=params, timeout=10)
+
+    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
+        return self.session.post(self.base + path, json=body, timeout=10)
+
+
+@pytest.fixture()
+def client(server: SandboxServer) -> Client:
+    return Client(server)
+
+
+def set_clock(server: SandboxServer, at: datetime) -> None:
+    WorldStore.set_clock(server.store, at)
+
+
+def test_refuses_requests_without_the_private_app_token(server: SandboxServer) -> None:
+    response = requests.get(f"{server.url}/hubspot/crm/v3/objects/contacts", timeout=10)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["status"] == "error" and body["category"] == "INVALID_AUTHENTICATION"
+    wrong = requests.get(
+        f"{server.url}/hubspot/crm/v3/owners",
+        headers={"Authorization": "Bearer pat-na1-wrong"},
+        timeout=10,
+    )
+    assert wrong.status_code == 401
+
+
+def test_list_pages_with_after_and_hides_archived(server: SandboxServer, client: Client) -> None:
+    ids, after, pages = [], None, 0
+    while True:
+        body = client.get("/crm/v3/objects/contacts", limit=2, after=after or "").json()
+        pages += 1
+        ids += [r["id"] for r in body["results"]]
+        if "paging" not in body:
+            break
+        after = body["paging"]["next"]["after"]
+    assert (pages, ids) == (3, ["1000010", "1000020", "1000021", "1000030", "1000040"])
+
+    first = client.get(
+        "/crm/v3/objects/contacts",
+        limit=1,
+        properties="email,lifecyclestage",
+        associations="companies",
+    ).json()["results"][0]
+    assert first["properties"] == {
+        "email": "Alice@Acme.com",
+        "lifecyclestage": "opportunity",
+        "hs_object_id": "1000010",
+    }
+    assert first["createdAt"] == "2026-01-08T10:00:00.000Z"
+    assert first["updatedAt"] == "2026-01-20T10:00:00.000Z"
+    assert first["associations"]["companies"]["results"][0]["id"] == "5000000001"
+
+    set_clock(server, T1)  # the duplicate was merged into p2: archived, gone from the list
+    listed = client.get("/crm/v3/objects/contacts", limit=100).json()["results"]
+    assert "1000021" not in [r["id"] for r in listed]
+    archived = client.get("/crm/v3/objects/contacts", archived="true").json()["results"]
+    assert [(r["id"], r["archived"], r["archivedAt"]) for r in archived] == [
+        ("1000021", True, "2026-02-01T18:00:00.000Z")
+    ]
+    survivor = client.get(
+        "/crm/v3/objects/contacts", limit=2, properties="hs_merged_object_ids"
+    ).json()["results"][1]
+    assert survivor["properties"]["hs_merged_object_ids"] == "1000021"
+
+
+def test_search_by_modification_time_sorted_and_capped(
+    server: SandboxServer, client: Client
+) -> None:
+    def search(since: datetime, **extra: Any) -> dict[str, Any]:
+        body = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": "lastmodifieddate", "operator": "GT", "value": ms(since)}
+                    ]
+                }
+            ],
+            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+            "properties": ["lifecyclestage", "lastmodifieddate"],
+            "limit": 200,
+            **extra,
+        }
+        response = client.post("/crm/v3/objects/contacts/search", body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert search(T0)["total"] == 0
+    set_clock(server, T1)
+    changed = search(T0)
+    assert changed["total"] == 3
+    assert [(r["id"], r["properties"]["lifecyclestage"]) for r in changed["results"]] == [
+        ("1000020", "marketingqualifiedlead"),  # the merge, Feb 1 18:00
+        ("1000010", "customer"),  # won, Feb 2 09:00
+        ("1000050", "lead"),  # signed up, Feb 2 10:00
+    ]
+    paged = search(T0, limit=2)
+    assert paged["paging"]["next"]["after"] == "2" and len(paged["results"]) == 2
+    capped = client.post("/crm/v3/objects/contacts/search", {"after": "9990", "limit": 20})
+    assert capped.status_code == 400
+    assert capped.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_deal_stage_history_and_associations(server: SandboxServer, client: Client) -> None:
+    set_clock(server, T1)
+    body = client.post(
+        "/crm/v3/objects/deals/batch/read",
+        {"inputs": [{"id": "9000000001"}], "propertiesWithHistory": ["dealstage"]},
+    ).json()
+    history = body["results"][0]["propertiesWithHistory"]["dealstage"]
+    assert [(h["value"], h["timestamp"]) for h in history] == [
+        ("closedwon", "2026-02-02T09:00:00.000Z"),
+        ("qualifiedtobuy", "2026-01-24T17:40:00.000Z"),
+        ("appointmentscheduled", "2026-01-20T10:00:00.000Z"),
+    ]
+    links = client.post(
+        "/crm/v4/associations/deals/companies/batch/read",
+        {"inputs": [{"id": "9000000001"}, {"id": "9000000003"}]},
+    ).json()
+    assert [(r["from"]["id"], r["to"][0]["toObjectId"]) for r in links["results"]] == [
+        ("9000000001", 5000000001),
+        ("9000000003", 5000000002),
+    ]
+    assert [t["typeId"] for t in links["results"][0]["to"][0]["associationTypes"]] == [5, 341]
+
+
+def test_reference_endpoints_engagements_and_email(server: SandboxServer, client: Client) -> None:
+    stages = client.get("/crm/v3/pipelines/deals").json()["results"][0]["stages"]
+    assert [s["id"] for s in stages][-2:] == ["closedwon", "closedlost"]
+    assert stages[-2]["metadata"] == {"isClosed": "true", "probability": "1.0"}
+    owners = client.get("/crm/v3/owners", limit=1).json()
+    assert owners["results"][0]["email"] == "sam@roundtrip.example"
+    assert owners["paging"]["next"]["after"] == "1"
+
+    paged = client.get("/engagements/v1/engagements/paged", limit=3).json()
+    assert paged["hasMore"] is True and len(paged["results"]) == 3
+    rest = client.get("/engagements/v1/engagements/paged", offset=paged["offset"]).json()
+    assert rest["hasMore"] is False and len(rest["results"]) == 1
+    meeting = rest["results"][0]
+    assert meeting["engagement"]["type"] == "MEETING"
+    assert meeting["associations"]["dealIds"] == [9000000003]
+    recent = client.get("/engagements/v1/engagements/recent/modified", since=ms(T0)).json()
+    assert recent["total"] == 0
+
+    events = client.get("/email/public/v1/events", limit=4).json()
+    assert events["hasMore"] is True
+    assert [e["type"] for e in events["events"]] == ["SENT", "SENT", "DELIVERED", "DELIVERED"]
+    set_clock(server, T1)
+    new = client.get("/email/public/v1/events", startTimestamp=ms(T0) + 1).json()
+    assert [e["type"] for e in new["events"]] == ["OPEN", "SENT", "DELIVERED"]
+    assert new["events"][0]["sentBy"]["created"] == ms(datetime(2026, 1, 8, 10))
+    emails = client.get("/marketing/v3/emails", updatedAfter="2026-02-01T12:00:00Z").json()
+    assert [(e["name"], e["allEmailCampaignIds"]) for e in emails["results"]] == [
+        ("February webinar", ["200000002"])
+    ]
+
+
+def test_rate_limit_is_100_requests_per_10_seconds(server: SandboxServer, client: Client) -> None:
+    statuses = [client.get("/crm/v3/owners").status_code for _ in range(101)]
+    assert statuses[:100] == [200] * 100
+    assert statuses[100] == 429
+    limited = client.get("/crm/v3/owners")
+    assert limited.json()["category"] == "RATE_LIMITS"
+    assert int(limited.headers["Retry-After"]) >= 1
+    totals = request_log(server.url, "hubspot")
+    assert totals["apis"]["hubspot"]["rows"] == 200  # 100 answered pages of 2 owners
