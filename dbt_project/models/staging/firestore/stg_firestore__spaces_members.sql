@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('firestore', 'spaces_members') }}
+
+),
+
+deduped as (
+
+    {{ dedupe('source', '_id', ['updated_at desc', '_fivetran_synced desc']) }}
+
+),
+
+renamed as (
+
+    select
+        _id as space_member_id,
+        {{ json_text('data', '$.space_id') }} as space_id,
+        {{ json_text('data', '$.user_id') }} as user_id,
+        {{ json_text('data', '$.role') }} as member_role,
+        cast({{ json_text('data', '$.joined_at') }} as timestamp) as joined_at,
+        cast(updated_at as timestamp) as updated_at,
+        _fivetran_synced as synced_at,
+    from deduped
+    where not coalesce(_fivetran_deleted, false)
+
+)
+
+select * from renamed

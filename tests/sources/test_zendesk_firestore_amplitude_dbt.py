@@ -1,0 +1,109 @@
+"""dbt staging for Zendesk, Firestore and Amplitude on what ingestion lands from the hand-made
+worlds at T1: every model builds and every data test passes, with the rows the worlds imply."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import test_amplitude
+import test_firestore_world
+import test_zendesk_world
+from dlt.extract.source import DltSource
+
+from platform_assets.ingestion import dlt_support
+from platform_assets.ingestion.amplitude import amplitude_source
+from platform_assets.ingestion.firestore import firestore_source
+from platform_assets.ingestion.zendesk import zendesk_source
+from platform_assets.sandbox.apis import amplitude, firestore, zendesk
+from platform_assets.sandbox.server import start_server
+from platform_assets.settings import load_settings
+from platform_assets.transform.project import DBT_PROJECT_DIR, dbt_executable
+
+SOURCES: list[tuple[str, ModuleType, ModuleType, Callable[..., DltSource]]] = [
+    ("zendesk", test_zendesk_world, zendesk, zendesk_source),
+    ("firestore", test_firestore_world, firestore, firestore_source),
+    ("amplitude", test_amplitude, amplitude, amplitude_source),
+]
+
+
+def ingest_all(tmp_path: Path) -> Path:
+    """Each source's world at T1, served and ingested into one warehouse."""
+    home = tmp_path / "home"
+    for name, world, api_module, factory in SOURCES:
+        world.make_world(tmp_path / name, clock=world.T1)
+        world_settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / name)})
+        with start_server(world_settings, port=0, apis=[api_module.API]) as server:
+            env = {"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
+            dlt_support.run_source(load_settings(env=env), name, factory)
+    return home / "warehouse.duckdb"
+
+
+def test_staging_builds_and_its_tests_pass(tmp_path: Path) -> None:
+    warehouse = ingest_all(tmp_path)
+    result = subprocess.run(
+        [
+            str(dbt_executable()),
+            "build",
+            "--select",
+            "staging.zendesk staging.firestore staging.amplitude "
+            "source:zendesk source:firestore source:amplitude",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env={**os.environ, "ROUNDTRIP_WAREHOUSE_PATH": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    counts = {
+        model: con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+        for model in (
+            "stg_zendesk__ticket",
+            "stg_zendesk__user",
+            "stg_zendesk__organization",
+            "stg_zendesk__ticket_field_history",
+            "stg_firestore__users",
+            "stg_firestore__spaces",
+            "stg_firestore__spaces_members",
+            "stg_amplitude__event",
+        )
+    }
+    assert counts == {
+        "stg_zendesk__ticket": 3,
+        "stg_zendesk__user": 4,
+        "stg_zendesk__organization": 2,
+        "stg_zendesk__ticket_field_history": 18,
+        "stg_firestore__users": 3,
+        "stg_firestore__spaces": 2,
+        "stg_firestore__spaces_members": 4,
+        "stg_amplitude__event": 6,
+    }
+    # CSAT history: t1 offered then rated good; the offer's period ends with the rating.
+    assert con.execute(
+        """
+        select value, valid_starting_at, valid_ending_at
+        from staging.stg_zendesk__ticket_field_history
+        where ticket_id = 1 and field_name = 'satisfaction_score' order by valid_starting_at
+        """
+    ).fetchall() == [
+        ("offered", datetime(2026, 1, 21, 10), datetime(2026, 1, 22, 8)),
+        ("good", datetime(2026, 1, 22, 8), None),
+    ]
+    assert con.execute(
+        "select user_id, email, email_as_typed from staging.stg_firestore__users order by 1"
+    ).fetchall()[0] == ("u1", "alice@acme.com", "Alice@Acme.com")
+    con.close()
