@@ -60,6 +60,7 @@ def tickets(config: WorldConfig, f, subs, people, employees) -> tuple[pd.DataFra
     t = pd.DataFrame({"person_id": ex.person_id.to_numpy()[parent], "created_at": created})
     t = t.sort_values(["created_at", "person_id"], ignore_index=True)
     t.insert(0, "ticket_id", np.arange(1, n + 1, dtype=np.int64))
+    created = t.created_at.to_numpy()  # in ticket_id order, like every array derived below
     t["company_id"] = t.person_id.map(people.set_index("person_id").company_id).astype("Int64")
     t["subject"] = rng.choice(np.array(vocab.TICKET_SUBJECTS, dtype=object), n)
     t["priority"] = rng.choice(

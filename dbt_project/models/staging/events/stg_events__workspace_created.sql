@@ -1,0 +1,31 @@
+-- One row per `workspace_created` event (message id).
+with
+
+source as (
+
+    select * from {{ source('events', 'workspace_created') }}
+
+),
+
+renamed as (
+
+    select
+        id as message_id,
+        anonymous_id,
+        user_id,
+        workspace_id,
+        channel as sdk_channel,
+        cast(timestamp as timestamp) as occurred_at,
+        cast(received_at as timestamp) as received_at,
+        cast(uuid_ts as timestamp) as loaded_at,
+    from source
+
+),
+
+deduped as (
+
+    {{ dedupe('renamed', 'message_id', 'received_at') }}
+
+)
+
+select * from deduped
