@@ -1,0 +1,159 @@
+"""The Facebook Ads fake over real HTTP, and incremental dlt ingestion from it into a temp
+warehouse. Counts follow from the hand-made world in ``test_facebook_ads_and_google_ads_world.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+from test_facebook_ads_and_google_ads_world import T1, make_world
+
+from platform_assets.ingestion.dlt_support import run_source
+from platform_assets.ingestion.facebook_ads import facebook_ads_source
+from platform_assets.sandbox.apis import facebook_ads as fake
+from platform_assets.sandbox.server import SandboxServer, start_server
+from platform_assets.sandbox.world.sources.facebook_ads import ACCOUNT_ID, AD_ID_BASE
+from platform_assets.settings import load_settings
+
+TOKEN = "EAAB-roundtrip"
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    make_world(tmp_path)
+    server = start_server(
+        load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), port=0, apis=[fake.API]
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def get(server: SandboxServer, path: str, **params: str) -> requests.Response:
+    return requests.get(
+        f"{server.url}/facebook_ads/v19.0/{path}",
+        params={"access_token": TOKEN, **params},
+        timeout=10,
+    )
+
+
+def test_insights_rows_are_graph_shaped_and_cover_complete_days(server: SandboxServer) -> None:
+    window = json.dumps({"since": "2026-01-03", "until": "2026-01-31"})
+    body = get(
+        server, f"act_{ACCOUNT_ID}/insights", level="ad", time_increment="1",
+        time_range=window, fields="ad_id,spend,impressions,actions", limit="100",
+    ).json()  # fmt: skip
+    # Jan 3-9 (the clock's day, Jan 10, is not complete): ad 100 ×7, ad 200 ×2, ad 600 ×5.
+    assert len(body["data"]) == 14
+    assert body["data"][0] == {
+        "ad_id": str(AD_ID_BASE + 100),
+        "spend": "13.5",
+        "impressions": "1003",
+        "actions": [
+            {"action_type": "landing_page_view", "value": "2"},
+            {"action_type": "link_click", "value": "23"},
+        ],
+        "date_start": "2026-01-03",
+        "date_stop": "2026-01-03",
+    }
+    assert "next" not in body["paging"]
+
+
+def test_paging_follows_next_links(server: SandboxServer) -> None:
+    url = f"{server.url}/facebook_ads/v19.0/act_{ACCOUNT_ID}/insights"
+    params = {"access_token": TOKEN, "level": "ad", "time_increment": "1", "limit": "5",
+              "time_range": json.dumps({"since": "2026-01-01", "until": "2026-01-09"})}  # fmt: skip
+    sizes, body = [], requests.get(url, params=params, timeout=10).json()
+    while True:
+        sizes.append(len(body["data"]))
+        if "next" not in body["paging"]:
+            break
+        body = requests.get(body["paging"]["next"], timeout=10).json()
+    assert sizes == [5, 5, 5, 2]
+
+
+def test_objects_filter_on_updated_time(server: SandboxServer) -> None:
+    campaigns = get(server, f"act_{ACCOUNT_ID}/campaigns", fields="id,status,updated_time").json()
+    assert [(c["status"], c["updated_time"]) for c in campaigns["data"]] == [
+        ("ACTIVE", "2026-01-01T08:00:00+0000"),
+        ("PAUSED", "2026-01-05T00:00:00+0000"),
+        ("ACTIVE", "2026-01-05T08:00:00+0000"),
+    ]
+    after_jan_5 = json.dumps(
+        [{"field": "updated_time", "operator": "GREATER_THAN", "value": 1767571200}]
+    )
+    changed = get(server, f"act_{ACCOUNT_ID}/campaigns", filtering=after_jan_5).json()
+    assert len(changed["data"]) == 1
+    ads = get(server, f"act_{ACCOUNT_ID}/ads", fields="id,creative{id,url_tags}").json()
+    assert ads["data"][0]["creative"]["url_tags"].startswith("utm_source=facebook")
+
+
+def test_errors_are_graph_errors(server: SandboxServer) -> None:
+    bad_field = get(server, f"act_{ACCOUNT_ID}/campaigns", fields="id,colour")
+    assert bad_field.status_code == 400
+    error = bad_field.json()["error"]
+    assert (error["code"], error["type"]) == (100, "OAuthException")
+    assert "colour" in error["message"] and error["fbtrace_id"]
+    no_token = requests.get(f"{server.url}/facebook_ads/v19.0/me/adaccounts", timeout=10)
+    assert no_token.status_code == 401
+    assert no_token.json()["error"]["code"] == 190
+    assert get(server, "act_1/campaigns").json()["error"]["code"] == 803
+
+
+def _counts(warehouse: Path) -> dict[str, int]:
+    tables = ("basic_ad", "basic_ad_actions", "campaign_history", "ad_set_history", "ad_history",
+              "creative_history")  # fmt: skip
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t: con.execute(f"select count(*) from raw_facebook_ads.{t}").fetchone()[0]
+                for t in tables}  # fmt: skip
+    finally:
+        con.close()
+
+
+def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
+    settings = load_settings(
+        env={"ROUNDTRIP_HOME": str(tmp_path / "wh"), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
+    )
+    settings.ensure_home()
+    log = server.sandbox.log
+
+    run_source(settings, "facebook_ads", facebook_ads_source)
+    first = _counts(settings.warehouse_path)
+    # The API shows each object's latest version, so history starts there: campaign 2 lands
+    # once, paused.
+    assert first == {
+        "basic_ad": 17,
+        "basic_ad_actions": first["basic_ad_actions"],
+        "campaign_history": 3,
+        "ad_set_history": 3,
+        "ad_history": 3,
+        "creative_history": 3,
+    }
+    assert first["basic_ad_actions"] > 17
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute(
+        "select spend, impressions, reach > 0 from raw_facebook_ads.basic_ad "
+        f"where ad_id = {AD_ID_BASE + 100} and date = '2026-01-03'"
+    ).fetchall() == [(13.5, 1003, True)]
+    con.close()
+
+    log.clear()
+    run_source(settings, "facebook_ads", facebook_ads_source)
+    assert log.snapshot()["rows"] == 0
+    assert _counts(settings.warehouse_path) == first
+
+    log.clear()
+    server.store.set_clock(T1)
+    run_source(settings, "facebook_ads", facebook_ads_source)
+    after = _counts(settings.warehouse_path)
+    # Jan 10 for ads 100 and 600; campaign 6, ad set 60 and ad 600 stopped (a new version each).
+    assert after["basic_ad"] == 19
+    assert (after["campaign_history"], after["ad_set_history"], after["ad_history"]) == (4, 4, 4)
+    assert after["creative_history"] == 3

@@ -1,0 +1,232 @@
+"""Both ad platforms' projections of a small hand-made core world, and the world the other
+Facebook Ads and Google Ads tests use.
+
+The world (2026, UTC). The clock starts at ``T0`` (Jan 10 12:00), so complete days run to Jan 9;
+``T1`` is one day later.
+
+Facebook: campaign 1 (active; ad set 10, ad 100, delivering Jan 1-12), campaign 2 (paused; ad
+set 20, ad 200, Jan 2-4, so it stopped Jan 5 00:00) and campaign 6 (paused; ad set 60, ad 600,
+Jan 5-10, so it stops Jan 11 00:00, between T0 and T1). At T0: 17 insight rows (9 + 3 + 5);
+T1 adds Jan 10 for ads 100 and 600 (2 rows) and changes campaign 6, ad set 60 and ad 600.
+
+Google: campaign 3 (active; ad group 30, ad 300, Jan 1-12), campaign 4 (removed; ad group 40, ad
+400, Jan 1-9, so it stopped Jan 10 00:00, before T0), campaign 5 (active, created Jan 11 00:00,
+after T0; ad group 50, ad 500, Jan 11-12). At T0: 18 campaign-days (9 + 9) and 3 clicks with a
+gclid (two on Jan 3, one on Jan 9); T1 adds campaign 3's Jan 10, one click on Jan 10 and the new
+campaign 5 with its ad group and ad.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from platform_assets.sandbox.store import WorldStore
+from platform_assets.sandbox.world.core_schema import CORE_TABLES
+from platform_assets.sandbox.world.sources import facebook_ads, google_ads
+
+T0 = datetime(2026, 1, 10, 12, 0)
+T1 = T0 + timedelta(days=1)
+
+_CAMPAIGNS = [  # platform, campaign, name, channel, objective, created, status
+    ("facebook_ads", 1, "FB Prospecting", "paid_social", "traffic", "2026-01-01 08:00", "active"),
+    ("facebook_ads", 2, "FB Retargeting", "paid_social", "leads", "2026-01-02 08:00", "paused"),
+    ("facebook_ads", 6, "FB Webinar", "paid_social", "leads", "2026-01-05 08:00", "paused"),
+    ("google_ads", 3, "Brand Search", "paid_search", "search", "2026-01-01 08:00", "active"),
+    ("google_ads", 4, "Competitor Search", "paid_search", "search", "2026-01-01 09:00", "removed"),
+    ("google_ads", 5, "Display Remarketing", "display", "display", "2026-01-11 00:00", "active"),
+]
+_DELIVERY = {  # ad → first and last day of delivery
+    100: ("facebook_ads", 1, date(2026, 1, 1), date(2026, 1, 12)),
+    200: ("facebook_ads", 2, date(2026, 1, 2), date(2026, 1, 4)),
+    600: ("facebook_ads", 6, date(2026, 1, 5), date(2026, 1, 10)),
+    300: ("google_ads", 3, date(2026, 1, 1), date(2026, 1, 12)),
+    400: ("google_ads", 4, date(2026, 1, 1), date(2026, 1, 9)),
+    500: ("google_ads", 5, date(2026, 1, 11), date(2026, 1, 12)),
+}
+
+
+def _core_rows() -> dict[str, list[tuple]]:
+    created = {c[1]: c[5] for c in _CAMPAIGNS}
+    rows: dict[str, list[tuple]] = {
+        "ad_campaigns": [(p, c, n, ch, o, t, s) for p, c, n, ch, o, t, s in _CAMPAIGNS],
+        "ad_groups": [],
+        "ads": [],
+        "ad_daily": [],
+    }
+    for ad, (platform, campaign, first, last) in _DELIVERY.items():
+        group = campaign * 10
+        rows["ad_groups"].append((platform, group, campaign, f"Group {group}", created[campaign]))
+        rows["ads"].append(
+            (platform, ad, group, campaign, f"Ad {ad}", f"Headline {ad}",
+             f"https://roundtrip.example/lp/{ad}", created[campaign])
+        )  # fmt: skip
+        day = first
+        while day <= last:
+            n = day.day
+            rows["ad_daily"].append((platform, ad, day, 1000 + n, 20 + n, 10.5 + n, n % 3))
+            day += timedelta(days=1)
+    utm = ("facebook", "paid_social", "fb_prospecting", "ad_100")
+    rows["sessions"] = [
+        # Facebook visits of ad 100: the most common UTMs become its creative's url_tags.
+        (1, 1, "a1", "2026-01-02 10:00", "paid_social", *utm, None, None, "fb1", None,
+         "https://roundtrip.example/lp/100", "facebook_ads", 1, 10, 100, None),
+        (2, 1, "a1", "2026-01-03 10:00", "paid_social", *utm, None, None, "fb2", None,
+         "https://roundtrip.example/lp/100", "facebook_ads", 1, 10, 100, None),
+        (3, 2, "a2", "2026-01-03 11:00", "paid_social", "facebook", "paid_social", "other",
+         None, None, None, "fb3", None, "https://roundtrip.example/lp/100", "facebook_ads", 1,
+         10, 100, None),
+        # Google clicks with a gclid.
+        (10, 3, "a3", "2026-01-03 09:00", "paid_search", "google", "cpc", "brand", None, None,
+         "gclid-a", None, None, "https://roundtrip.example/lp/300", "google_ads", 3, 30, 300,
+         None),
+        (11, 4, "a4", "2026-01-03 15:00", "paid_search", "google", "cpc", "brand", None, None,
+         "gclid-b", None, None, "https://roundtrip.example/lp/300", "google_ads", 3, 30, 300,
+         None),
+        (12, 3, "a3", "2026-01-09 20:00", "paid_search", "google", "cpc", "competitor", None,
+         None, "gclid-c", None, None, "https://roundtrip.example/lp/400", "google_ads", 4, 40,
+         400, None),
+        (13, 5, "a5", "2026-01-10 09:00", "paid_search", "google", "cpc", "brand", None, None,
+         "gclid-d", None, None, "https://roundtrip.example/lp/300", "google_ads", 3, 30, 300,
+         None),
+    ]  # fmt: skip
+    rows["devices"] = [
+        ("a1", 1, "mobile", "iOS", "Safari", False, 0),
+        ("a3", 3, "desktop", "macOS", "Chrome", False, 0),
+        ("a4", 4, "tablet", "iPadOS", "Safari", False, 0),
+    ]
+    return rows
+
+
+def build_core(con: duckdb.DuckDBPyConnection) -> None:
+    """Every core table (empty unless the world above fills it)."""
+    con.execute("create schema if not exists core")
+    for table, columns in CORE_TABLES.items():
+        con.execute(f"create or replace table core.{table} ({columns})")
+    for table, rows in _core_rows().items():
+        placeholders = ", ".join("?" * len(rows[0]))
+        con.executemany(f"insert into core.{table} values ({placeholders})", rows)
+
+
+def make_world(home: Path, clock: datetime = T0) -> Path:
+    """Write the hand-made world with both projections under ``home/sandbox``; set the clock."""
+    path = home / "sandbox" / "world.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        build_core(con)
+        facebook_ads.project(con)
+        google_ads.project(con)
+    finally:
+        con.close()
+    store = WorldStore(path)
+    store.set_clock(clock)
+    store.close()
+    return path
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_facebook_versions_date_the_stop_at_midnight_after_the_last_delivery(
+    tmp_path: Path,
+) -> None:
+    path = make_world(tmp_path)
+    base = facebook_ads.CAMPAIGN_ID_BASE
+    assert _rows(
+        path, "select id, _version, status, _valid_from from src_facebook_ads.campaigns"
+    ) == [
+        (base + 1, 1, "ACTIVE", datetime(2026, 1, 1, 8)),
+        (base + 2, 1, "ACTIVE", datetime(2026, 1, 2, 8)),
+        (base + 2, 2, "PAUSED", datetime(2026, 1, 5)),
+        (base + 6, 1, "ACTIVE", datetime(2026, 1, 5, 8)),
+        (base + 6, 2, "PAUSED", datetime(2026, 1, 11)),
+    ]
+    ad_statuses = _rows(path, "select id - 23852000000000000, status from src_facebook_ads.ads")
+    assert ad_statuses == [(100, "ACTIVE"), (200, "ACTIVE"), (200, "PAUSED"), (600, "ACTIVE"),
+                           (600, "PAUSED")]  # fmt: skip
+
+
+def test_facebook_creatives_carry_the_utms_visits_carried(tmp_path: Path) -> None:
+    path = make_world(tmp_path)
+    tags = dict(_rows(path, "select id % 1000, url_tags from src_facebook_ads.adcreatives"))
+    assert tags[100] == (
+        "utm_source=facebook&utm_medium=paid_social&utm_campaign=fb_prospecting&utm_content=ad_100"
+    )
+    assert tags[200] == (
+        "utm_source=facebook&utm_medium=paid_social&utm_campaign=fb_retargeting&utm_content=200"
+    )
+
+
+def test_facebook_insights_and_actions(tmp_path: Path) -> None:
+    path = make_world(tmp_path)
+    assert _rows(path, "select count(*) from src_facebook_ads.insights") == [(12 + 3 + 6,)]
+    day = _rows(
+        path,
+        "select impressions, inline_link_clicks, spend, reach, frequency "
+        "from src_facebook_ads.insights where ad_id % 1000 = 100 and date = '2026-01-03'",
+    )
+    impressions, clicks, spend, reach, frequency = day[0]
+    assert (impressions, clicks, spend) == (1003, 23, 13.5)
+    assert 1.15 <= frequency <= 1.55 and reach == round(impressions / frequency)
+    actions = _rows(
+        path,
+        "select action_type, value from src_facebook_ads.insight_actions "
+        "where ad_id % 1000 = 100 and date = '2026-01-03'",
+    )
+    # Jan 3: 23 clicks, 2 landing page views (sessions 2 and 3), 3 % 3 = 0 registrations.
+    assert actions == [("landing_page_view", 2), ("link_click", 23)]
+
+
+def test_google_projection(tmp_path: Path) -> None:
+    path = make_world(tmp_path)
+    base = google_ads.CAMPAIGN_ID_BASE
+    assert _rows(
+        path,
+        f"select id - {base}, _version, status, serving_status, end_date, tracking_url_template "
+        "from src_google_ads.campaigns",
+    ) == [
+        (3, 1, "ENABLED", "SERVING", None, "{lpurl}?utm_source=google&utm_medium=cpc"
+         "&utm_campaign=brand"),
+        (4, 1, "ENABLED", "SERVING", None, "{lpurl}?utm_source=google&utm_medium=cpc"
+         "&utm_campaign=competitor"),
+        (4, 2, "REMOVED", "ENDED", "2026-01-10", "{lpurl}?utm_source=google&utm_medium=cpc"
+         "&utm_campaign=competitor"),
+        (5, 1, "ENABLED", "SERVING", None, "{lpurl}?utm_source=google&utm_medium=cpc"
+         "&utm_campaign=display_remarketing"),
+    ]  # fmt: skip
+    stats = _rows(
+        path,
+        "select ad_network_type, clicks, cost_micros from src_google_ads.campaign_stats "
+        f"where campaign_id = {base + 3} and date = '2026-01-02'",
+    )
+    assert stats == [("SEARCH", 22, 12_500_000)]
+    clicks = _rows(path, "select gclid, date, device from src_google_ads.click_view")
+    assert clicks == [
+        ("gclid-a", date(2026, 1, 3), "DESKTOP"),
+        ("gclid-b", date(2026, 1, 3), "TABLET"),
+        ("gclid-c", date(2026, 1, 9), "DESKTOP"),
+        ("gclid-d", date(2026, 1, 10), "OTHER"),
+    ]
+
+
+def test_projections_are_deterministic(tmp_path: Path) -> None:
+    tables = [
+        f"{schema}.{t}"
+        for schema, names in (
+            ("src_facebook_ads", ("campaigns", "adsets", "ads", "adcreatives", "insights",
+                                  "insight_actions")),
+            ("src_google_ads", ("campaigns", "ad_groups", "ads", "campaign_stats", "click_view")),
+        )
+        for t in names
+    ]  # fmt: skip
+    first, second = make_world(tmp_path / "a"), make_world(tmp_path / "b")
+    for table in tables:
+        assert _rows(first, f"select * from {table}") == _rows(second, f"select * from {table}")

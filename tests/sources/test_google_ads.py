@@ -1,0 +1,198 @@
+"""The Google Ads fake over real HTTP, and incremental dlt ingestion from it into a temp warehouse.
+
+Counts follow from the hand-made world in ``test_facebook_ads_and_google_ads_world.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+from test_facebook_ads_and_google_ads_world import T1, make_world
+
+from platform_assets.ingestion.dlt_support import run_source
+from platform_assets.ingestion.google_ads import google_ads_source
+from platform_assets.sandbox.apis import google_ads as fake
+from platform_assets.sandbox.faults import FaultConfig
+from platform_assets.sandbox.server import SandboxServer, start_server
+from platform_assets.sandbox.world.sources.google_ads import CAMPAIGN_ID_BASE, CUSTOMER_ID
+from platform_assets.settings import Settings, load_settings
+
+TOKEN = "ya29.roundtrip"
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    make_world(tmp_path)
+    server = start_server(load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), port=0,
+                          apis=[fake.API])  # fmt: skip
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def settings_for(server: SandboxServer, home: Path) -> Settings:
+    return load_settings(
+        env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
+    )
+
+
+def search(server: SandboxServer, query: str, token: str | None = None, **headers: str):
+    return requests.post(
+        f"{server.url}/google_ads/v17/customers/{CUSTOMER_ID}/googleAds:search",
+        json={"query": query, **({"pageToken": token} if token else {})},
+        headers={"Authorization": f"Bearer {TOKEN}", "developer-token": "dev", **headers},
+        timeout=10,
+    )
+
+
+def test_search_shapes_results_like_the_rest_api(server: SandboxServer) -> None:
+    response = search(
+        server,
+        "SELECT campaign.id, campaign.status, segments.date, metrics.cost_micros "
+        "FROM campaign WHERE segments.date BETWEEN '2026-01-02' AND '2026-01-02' "
+        "ORDER BY campaign.id",
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "results": [
+            {"campaign": {"id": str(CAMPAIGN_ID_BASE + 3), "status": "ENABLED"},
+             "segments": {"date": "2026-01-02"}, "metrics": {"costMicros": "12500000"}},
+            {"campaign": {"id": str(CAMPAIGN_ID_BASE + 4), "status": "REMOVED"},
+             "segments": {"date": "2026-01-02"}, "metrics": {"costMicros": "12500000"}},
+        ],
+        "fieldMask": "campaign.id,campaign.status,segments.date,metrics.costMicros",
+    }  # fmt: skip
+
+
+def test_pages_follow_next_page_token(server: SandboxServer, monkeypatch) -> None:
+    monkeypatch.setattr(fake.API, "page_size", 7)
+    query = (
+        "SELECT campaign.id, segments.date, metrics.clicks FROM campaign "
+        "WHERE segments.date >= '2026-01-01' AND segments.date <= '2026-01-31'"
+    )
+    first = search(server, query).json()
+    second = search(server, query, first["nextPageToken"]).json()
+    third = search(server, query, second["nextPageToken"]).json()
+    # Complete days at the clock (Jan 10 12:00) run to Jan 9: 9 days of campaigns 3 and 4.
+    assert [len(p["results"]) for p in (first, second, third)] == [7, 7, 4]
+    assert "nextPageToken" not in third
+
+
+def test_refusals_use_google_ads_failure(server: SandboxServer) -> None:
+    unknown = search(server, "SELECT campaign.colour FROM campaign").json()["error"]
+    assert unknown["status"] == "INVALID_ARGUMENT"
+    failure = unknown["details"][0]
+    assert failure["@type"].endswith("errors.GoogleAdsFailure")
+    assert failure["errors"][0]["errorCode"] == {"queryError": "UNRECOGNIZED_FIELD"}
+    assert "campaign.colour" in failure["errors"][0]["message"]
+
+    no_day = search(server, "SELECT click_view.gclid FROM click_view")
+    range_of_days = search(
+        server,
+        "SELECT click_view.gclid FROM click_view "
+        "WHERE segments.date BETWEEN '2026-01-01' AND '2026-01-05'",
+    )
+    for response in (no_day, range_of_days):
+        assert response.status_code == 400
+        code = response.json()["error"]["details"][0]["errors"][0]["errorCode"]
+        assert code == {"queryError": "EXPECTED_FILTERS_ON_DATE_RANGE"}
+
+    open_range = search(
+        server, "SELECT segments.date, metrics.clicks FROM campaign WHERE segments.date > '2026'"
+    )
+    assert open_range.status_code == 400
+
+
+def test_auth_needs_bearer_and_developer_token(server: SandboxServer) -> None:
+    url = f"{server.url}/google_ads/v17/customers:listAccessibleCustomers"
+    assert requests.get(url, timeout=10).status_code == 401
+    bearer_only = {"Authorization": f"Bearer {TOKEN}"}
+    assert requests.get(url, headers=bearer_only, timeout=10).status_code == 401
+    ok = requests.get(url, headers={**bearer_only, "developer-token": "x"}, timeout=10)
+    assert ok.json() == {"resourceNames": [f"customers/{CUSTOMER_ID}"]}
+
+
+def test_click_view_serves_one_complete_day(server: SandboxServer) -> None:
+    query = "SELECT click_view.gclid, segments.device FROM click_view WHERE segments.date = '{}'"
+    jan3 = search(server, query.format("2026-01-03")).json()["results"]
+    assert jan3 == [
+        {"clickView": {"gclid": "gclid-a"}, "segments": {"device": "DESKTOP"}},
+        {"clickView": {"gclid": "gclid-b"}, "segments": {"device": "TABLET"}},
+    ]
+    # Jan 10 is the clock's day: not complete, so not reported yet.
+    assert search(server, query.format("2026-01-10")).json()["results"] == []
+
+
+def _counts(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = ("campaign_stats", "click_view", "campaign_history", "ad_group_history",
+                  "ad_history")  # fmt: skip
+        return {t: con.execute(f"select count(*) from raw_google_ads.{t}").fetchone()[0]
+                for t in tables}  # fmt: skip
+    finally:
+        con.close()
+
+
+def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
+    settings = settings_for(server, tmp_path / "warehouse-home")
+    settings.ensure_home()
+    log = server.sandbox.log
+
+    run_source(settings, "google_ads", google_ads_source)
+    assert _counts(settings.warehouse_path) == {
+        "campaign_stats": 18,  # campaigns 3 and 4, Jan 1-9
+        "click_view": 3,
+        "campaign_history": 2,  # campaign 3, campaign 4 as of its removal (5 is not created)
+        "ad_group_history": 2,
+        "ad_history": 2,
+    }
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute(
+        "select status, end_date, updated_at from raw_google_ads.campaign_history "
+        f"where id = {CAMPAIGN_ID_BASE + 4}"
+    ).fetchall() == [("REMOVED", "2026-01-10", datetime(2026, 1, 10))]
+    assert con.execute(
+        "select cost_micros from raw_google_ads.campaign_stats "
+        f"where id = {CAMPAIGN_ID_BASE + 3} and date = '2026-01-02'"
+    ).fetchall() == [(12_500_000,)]
+    con.close()
+
+    log.clear()
+    run_source(settings, "google_ads", google_ads_source)
+    assert log.snapshot()["rows"] == 0
+    assert _counts(settings.warehouse_path)["campaign_stats"] == 18
+
+    log.clear()
+    server.store.set_clock(T1)
+    run_source(settings, "google_ads", google_ads_source)
+    # New: campaign 3's Jan 10 (read twice: stats, and which days had clicks), one Jan 10
+    # click, campaign 5 with its ad group and ad (3 change_status rows + 3 objects).
+    assert log.snapshot()["rows"] == 2 + 1 + 3 + 3
+    assert _counts(settings.warehouse_path) == {
+        "campaign_stats": 19,
+        "click_view": 4,
+        "campaign_history": 3,
+        "ad_group_history": 3,
+        "ad_history": 3,
+    }
+
+
+def test_flaky_api_lands_the_same_rows(server: SandboxServer, tmp_path: Path) -> None:
+    clean = settings_for(server, tmp_path / "clean")
+    clean.ensure_home()
+    run_source(clean, "google_ads", google_ads_source)
+    server.sandbox.faults.configure(
+        FaultConfig(probability=0.2, kinds=("429", "500", "503"), retry_after=1, seed=5)
+    )
+    flaky = settings_for(server, tmp_path / "flaky")
+    flaky.ensure_home()
+    run_source(flaky, "google_ads", google_ads_source)
+    assert sum(server.sandbox.log.snapshot()["apis"]["google_ads"]["faults"].values()) > 0
+    assert _counts(flaky.warehouse_path) == _counts(clean.warehouse_path)
