@@ -26,6 +26,8 @@ Progress = Callable[[str], None]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+# Event-level detail (every step output and check) stays in the UI; the terminal shows progress.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def prepare_instance(settings: Settings) -> dg.DagsterInstance:
@@ -61,6 +63,7 @@ def materialize_everything(
             instance=instance,
             resources=resources,
             tags={PARTITION_RANGE_START: keys[0], PARTITION_RANGE_END: keys[-1]},
+            run_config=QUIET_LOGS,
             raise_on_error=False,
         )
         ok &= result.success
@@ -70,6 +73,7 @@ def materialize_everything(
         selection=dg.AssetSelection.assets(*unpartitioned),
         instance=instance,
         resources=resources,
+        run_config=QUIET_LOGS,
         raise_on_error=False,
     )
     return ok and result.success

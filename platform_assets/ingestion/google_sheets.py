@@ -1,0 +1,136 @@
+"""Google Sheets → ``raw_google_sheets``: the planning sheets the marketing team keeps by hand.
+
+Each configured sheet lands as one table the way Fivetran's Google Sheets connector lands it:
+the header row becomes snake_case column names, ``_row`` is the row's number in the sheet (the
+primary key), ``_fivetran_synced`` is when the sync ran, and cells arrive as the text they display
+(staging casts them). Sheets are small and edited in place (a row can change or vanish), so every
+sync replaces the table whole instead of merging.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import dlt
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import APIKeyAuth
+
+from platform_assets.ingestion.dlt_support import build_source_assets
+
+SOURCE = "google_sheets"
+
+
+@dataclass(frozen=True)
+class SheetConfig:
+    """Where one table comes from: a spreadsheet id and an A1 range (a whole tab), and the
+    columns staging relies on (declared so they exist even when every cell is blank)."""
+
+    spreadsheet_id: str
+    range: str
+    columns: tuple[str, ...]
+    description: str
+
+
+SHEETS: dict[str, SheetConfig] = {
+    "marketing_budget": SheetConfig(
+        "1mkTgBudgetRoundtripPlanning2026xQ",
+        "Budget",
+        ("month", "channel", "budget"),
+        "Monthly budget per marketing channel, typed by the marketing team (Google Sheets).",
+    ),
+    "targets": SheetConfig(
+        "1tRgTargetsRoundtripPlanning2026xQ",
+        "Targets",
+        ("month", "metric", "target"),
+        "Monthly targets per business metric, typed by the marketing team (Google Sheets).",
+    ),
+    "channel_mapping": SheetConfig(
+        "1cHnMappingRoundtripMarketing2026Q",
+        "Mapping",
+        ("utm_source", "utm_medium", "channel"),
+        "UTM source/medium → marketing channel lookup the marketing team maintains "
+        "(Google Sheets).",
+    ),
+}
+"""Raw table → the sheet it syncs (this deployment's connector configuration)."""
+
+
+def column_name(header: str, position: int) -> str:
+    """A header cell → a column name: lower snake_case, letters and digits only (``UTM Source``
+    → ``utm_source``, ``Budget (USD)`` → ``budget_usd``); a blank header → ``column_<n>``."""
+    name = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
+    if not name:
+        return f"column_{position + 1}"
+    return f"_{name}" if name[0].isdigit() else name
+
+
+def sheet_records(values: list[list[Any]], synced_at: datetime) -> Iterator[dict[str, Any]]:
+    """A values grid (header first) → one record per non-blank row, keyed by ``_row``.
+
+    The API omits trailing blank cells, so short rows are padded; blank cells become nulls.
+    A header that repeats a name gets ``_2``, ``_3`` suffixes so no column is lost.
+    """
+    if not values:
+        return
+    names: list[str] = []
+    for position, header in enumerate(values[0]):
+        name = column_name(str(header), position)
+        suffix = 2
+        while name in names:
+            name = f"{column_name(str(header), position)}_{suffix}"
+            suffix += 1
+        names.append(name)
+    for index, row in enumerate(values[1:], start=2):
+        cells = [None if cell == "" else cell for cell in row[: len(names)]]
+        if all(cell is None for cell in cells):
+            continue
+        cells += [None] * (len(names) - len(cells))
+        yield {"_row": index, **dict(zip(names, cells, strict=True)), "_fivetran_synced": synced_at}
+
+
+def _columns(config: SheetConfig) -> dict[str, dict[str, Any]]:
+    hints: dict[str, dict[str, Any]] = {
+        "_row": {"data_type": "bigint", "nullable": False, "primary_key": True},
+        "_fivetran_synced": {"data_type": "timestamp", "timezone": False, "nullable": False},
+    }
+    hints.update({name: {"data_type": "text"} for name in config.columns})
+    return hints
+
+
+@dlt.source(name=SOURCE)
+def google_sheets_source(base_url: str, credential: str) -> Iterator[Any]:
+    """One replace-mode resource per configured sheet, read with the values endpoint."""
+    client = RESTClient(
+        base_url=base_url,
+        auth=APIKeyAuth(name="key", api_key=credential, location="query"),
+    )
+
+    def read(config: SheetConfig) -> Iterator[dict[str, Any]]:
+        synced_at = datetime.now(UTC).replace(tzinfo=None)
+        response = client.get(
+            f"/v4/spreadsheets/{config.spreadsheet_id}/values/{quote(config.range, safe='')}",
+            params={"majorDimension": "ROWS", "valueRenderOption": "FORMATTED_VALUE"},
+        )
+        yield from sheet_records(response.json().get("values", []), synced_at)
+
+    for table, config in SHEETS.items():
+        yield dlt.resource(
+            read(config),
+            name=table,
+            table_name=table,
+            write_disposition="replace",
+            primary_key="_row",
+            columns=_columns(config),
+        )
+
+
+google_sheets_assets = build_source_assets(
+    SOURCE,
+    google_sheets_source,
+    {table: config.description for table, config in SHEETS.items()},
+)

@@ -1,0 +1,184 @@
+"""Google Sheets ingestion end to end: the dlt source against the fake values API over HTTP, into
+a temporary warehouse, on the hand-made world of ``test_google_sheets_api`` (6 budget rows,
+3 targets and the full channel mapping at T0; 8 budget rows and 4 targets at T1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dlt import DagsterDltResource
+from test_google_sheets_api import T1, make_world
+
+from platform_assets.ingestion import dlt_support
+from platform_assets.ingestion.google_sheets import (
+    SHEETS,
+    column_name,
+    google_sheets_assets,
+    google_sheets_source,
+    sheet_records,
+)
+from platform_assets.sandbox.apis.google_sheets import API
+from platform_assets.sandbox.server import SandboxServer, request_log, start_server
+from platform_assets.sandbox.store import WorldStore
+from platform_assets.sandbox.world.sources.google_sheets import CHANNEL_MAPPING, SPREADSHEETS
+from platform_assets.settings import Settings, load_settings
+
+SYNCED = datetime(2026, 3, 1)
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[SandboxServer]:
+    make_world(tmp_path / "world")
+    with start_server(
+        load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")}), port=0, apis=[API]
+    ) as running:
+        yield running
+
+
+def warehouse_settings(home: Path, port: int) -> Settings:
+    return load_settings(env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(port)})
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, server: SandboxServer) -> Settings:
+    return warehouse_settings(tmp_path / "home", server.port)
+
+
+def counts(settings: Settings) -> dict[str, int]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return {
+            table: con.execute(f"select count(*) from raw_google_sheets.{table}").fetchone()[0]
+            for table in SHEETS
+        }
+    finally:
+        con.close()
+
+
+def test_headers_become_snake_case_columns() -> None:
+    assert column_name("UTM Source", 0) == "utm_source"
+    assert column_name(" Budget (USD) ", 2) == "budget_usd"
+    assert column_name("2026 plan", 1) == "_2026_plan"
+    assert column_name("  ", 3) == "column_4"
+
+
+def test_records_pad_short_rows_skip_blank_ones_and_keep_sheet_row_numbers() -> None:
+    values = [
+        ["Month", "Channel", "Channel"],
+        ["2026-01-01", "email"],
+        [],
+        ["", ""],
+        ["x", "", "y"],
+    ]
+    assert list(sheet_records(values, SYNCED)) == [
+        {"_row": 2, "month": "2026-01-01", "channel": "email", "channel_2": None,
+         "_fivetran_synced": SYNCED},
+        {"_row": 5, "month": "x", "channel": None, "channel_2": "y", "_fivetran_synced": SYNCED},
+    ]  # fmt: skip
+    assert list(sheet_records([], SYNCED)) == []
+
+
+def test_connector_config_matches_the_sandbox_spreadsheets() -> None:
+    for table, config in SHEETS.items():
+        assert config.spreadsheet_id == SPREADSHEETS[table].spreadsheet_id
+        assert config.range == SPREADSHEETS[table].sheet_title
+
+
+def test_sync_lands_tables_the_way_fivetran_does(settings: Settings, server: SandboxServer) -> None:
+    dlt_support.run_source(settings, "google_sheets", google_sheets_source)
+
+    assert counts(settings) == {"marketing_budget": 6, "targets": 3, "channel_mapping": 17}
+    assert len(CHANNEL_MAPPING) == 17
+    log = request_log(server.url, "google_sheets")
+    assert (log["requests"], log["rows"]) == (3, (1 + 6) + (1 + 3) + (1 + 17))
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw_google_sheets' and table_name = 'channel_mapping' "
+        "order by ordinal_position"
+    ).fetchall()
+    assert columns == [
+        ("_row", "BIGINT"),
+        ("_fivetran_synced", "TIMESTAMP"),
+        ("utm_source", "VARCHAR"),
+        ("utm_medium", "VARCHAR"),
+        ("channel", "VARCHAR"),
+        ("_dlt_load_id", "VARCHAR"),
+        ("_dlt_id", "VARCHAR"),
+    ]
+    first = con.execute(
+        "select _row, month, channel, budget from raw_google_sheets.marketing_budget "
+        "order by _row limit 2"
+    ).fetchall()
+    assert first == [
+        (2, "2026-01-01", "email", "800.50"),
+        (3, "2026-01-01", "paid_search", "12,500.00"),
+    ]
+    con.close()
+
+
+def test_resync_replaces_so_edits_and_new_rows_show_and_nothing_duplicates(
+    tmp_path: Path, settings: Settings, server: SandboxServer
+) -> None:
+    dlt_support.run_source(settings, "google_sheets", google_sheets_source)
+    dlt_support.run_source(settings, "google_sheets", google_sheets_source)
+    assert counts(settings) == {"marketing_budget": 6, "targets": 3, "channel_mapping": 17}
+
+    # Someone edits a cell in place, and the clock moves on by a month (the server reads the
+    # world read-only, so edit it between two servers).
+    server.stop()
+    con = duckdb.connect(str(server.store.path))
+    con.execute(
+        """update src_google_sheets.marketing_budget set "Budget" = 999
+        where "Month" = date '2026-01-01' and "Channel" = 'email'"""
+    )
+    con.close()
+    WorldStore.write_clock(server.store.path, T1)
+    world = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")})
+    with start_server(world, port=0, apis=[API]) as restarted:
+        moved = warehouse_settings(settings.home, restarted.port)
+        dlt_support.run_source(moved, "google_sheets", google_sheets_source)
+
+    assert counts(settings) == {"marketing_budget": 8, "targets": 4, "channel_mapping": 17}
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    edited = con.execute("select budget from raw_google_sheets.marketing_budget where _row = 2")
+    assert edited.fetchall() == [("999.00",)]
+    con.close()
+
+
+def test_dagster_materializes_raw_and_staging(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platform_assets.transform.assets import dbt_project_assets  # needs the parsed manifest
+    from platform_assets.transform.resource import dbt_resource
+
+    monkeypatch.setenv("ROUNDTRIP_HOME", str(settings.home))
+    monkeypatch.setenv("ROUNDTRIP_SANDBOX_PORT", str(settings.sandbox_port))
+    raw = dg.AssetSelection.assets(*google_sheets_assets.keys)
+    result = dg.materialize(
+        [google_sheets_assets, dbt_project_assets],
+        selection=raw | dg.AssetSelection.groups("staging_google_sheets"),
+        resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
+    )
+
+    assert result.success
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["raw", "google_sheets", "targets"]) in materialized
+    assert dg.AssetKey(["staging", "stg_google_sheets__targets"]) in materialized
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    staged = con.execute(
+        "select channel, sum(budget_amount) from staging.stg_google_sheets__marketing_budget "
+        "group by channel order by channel"
+    ).fetchall()
+    con.close()
+    assert [(channel, float(total)) for channel, total in staged] == [
+        ("email", 800.5 * 3),
+        ("paid_search", 12500.0 + 13000.0 + 13500.0),
+    ]
