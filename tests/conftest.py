@@ -22,10 +22,9 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-@pytest.fixture(scope="session")
-def dbt_manifest() -> None:
-    """The definitions import the dbt manifest: parse the project once per session if needed.
-    Request it in any test that imports ``platform_assets.definitions`` or runs dbt."""
+def pytest_configure(config: pytest.Config) -> None:
+    """The dbt assets are defined from the manifest when their module is imported: parse the
+    project (when any of its files changed) before collection imports it."""
     from platform_assets.transform.project import prepare_manifest
 
     prepare_manifest()
