@@ -26,8 +26,22 @@ def materialize_saas() -> dg.ExecuteInProcessResult:
     )
 
 
+# Reference lists the real APIs cannot filter by modification time: every sync re-reads them in
+# full (as Fivetran does) and rewrites nothing when nothing changed.
+UNFILTERABLE_LISTS = {("hubspot", "/crm/v3/owners"), ("hubspot", "/crm/v3/pipelines/deals")}
+
+
 def rows_by_api(log: dict) -> dict[str, int]:
     return {api: totals["rows"] for api, totals in log["apis"].items()}
+
+
+def rows_by_endpoint(log: dict) -> dict[tuple[str, str], int]:
+    assert len(log["entries"]) == log["requests"], "the request log dropped entries"
+    rows: dict[tuple[str, str], int] = {}
+    for entry in log["entries"]:
+        key = (entry["api"], entry["path"])
+        rows[key] = rows.get(key, 0) + entry["rows"]
+    return rows
 
 
 def test_every_saas_source_has_an_ingestion_asset() -> None:
@@ -48,7 +62,9 @@ def test_rerun_fetches_nothing_and_advance_fetches_only_changes(sandbox: Setting
 
     reset_request_log(url)
     assert materialize_saas().success
-    assert rows_by_api(request_log(url)) == dict.fromkeys(initial, 0)
+    rerun = rows_by_endpoint(request_log(url))
+    assert {api for api, _ in rerun} == set(initial)
+    assert {key: n for key, n in rerun.items() if n and key not in UNFILTERABLE_LISTS} == {}
     assert raw_fingerprint(sandbox.warehouse_path) == loaded
 
     reset_request_log(url)
