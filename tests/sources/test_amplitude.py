@@ -13,28 +13,19 @@ import gzip
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import duckdb
-import pytest
 import requests
 
-from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.amplitude import EVENT_COLUMNS, amplitude_source
 from platform_assets.sandbox.apis import amplitude as amplitude_api
-from platform_assets.sandbox.server import (
-    SandboxServer,
-    request_log,
-    reset_request_log,
-    start_server,
-)
-from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.core_schema import CORE_TABLES
+from platform_assets.sandbox.server import SandboxServer, request_log
 from platform_assets.sandbox.world.sources import amplitude
-from platform_assets.settings import Settings, load_settings
+from platform_assets.settings import Settings
+from tests.sources import harness
 
 T0 = datetime(2026, 2, 1, 12, 0)
 T1 = datetime(2026, 2, 2, 12, 0)
@@ -52,26 +43,11 @@ EVENTS = [
 
 
 def make_world(home: Path, clock: datetime = T0) -> Path:
-    world = home / "sandbox" / "world.duckdb"
-    world.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(world)) as con:
-        con.execute("create schema core")
-        for table, ddl in CORE_TABLES.items():
-            con.execute(f"create table core.{table} ({ddl})")
-        con.executemany(f"insert into core.product_events values ({', '.join('?' * 10)})", EVENTS)
-        amplitude.project(con)
-    store = WorldStore(world)
-    store.set_clock(clock)
-    store.close()
-    return world
+    """The world file under ``home/sandbox``, projected for Amplitude, its clock at ``clock``."""
+    return harness.make_world(home, {"product_events": EVENTS}, [amplitude.project], clock)
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path / "world")
-    settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")})
-    with start_server(settings, port=0, apis=[amplitude_api.API]) as running:
-        yield running
+server = harness.server_fixture(make_world, amplitude_api.API)
 
 
 def export(server: SandboxServer, start: str, end: str, auth=AUTH) -> requests.Response:
@@ -124,37 +100,28 @@ def test_export_errors(server: SandboxServer) -> None:
     assert export(server, "20260131T00", "20260131T23", auth=("a", "b")).status_code == 401
 
 
-def warehouse_settings(home: Path, server: SandboxServer) -> Settings:
-    env = {"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    return load_settings(env=env)
-
-
 def load(settings: Settings, server: SandboxServer) -> int:
-    reset_request_log(server.url)
+    """Rows the Export API served for one run of the source, from 20 Jan on."""
     source = partial(amplitude_source, first_hour=datetime(2026, 1, 20))
-    dlt_support.run_source(settings, "amplitude", source)
-    return request_log(server.url, "amplitude")["rows"]
+    return harness.load(settings, server, "amplitude", source)["rows"]
 
 
 def test_hourly_incremental_ingestion(tmp_path: Path, server: SandboxServer) -> None:
-    settings = warehouse_settings(tmp_path / "home", server)
+    settings = harness.warehouse_settings(tmp_path / "home", server)
     assert load(settings, server) == 4
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    columns = {r[0] for r in con.execute("describe raw_amplitude.event").fetchall()}
+    columns = {r[0] for r in harness.query(settings, "describe raw_amplitude.event")}
     assert set(EVENT_COLUMNS) <= columns
-    first = con.execute(
+    first = harness.query(
+        settings,
         "select id, event_type, user_id, event_time, event_properties, session_id "
-        "from raw_amplitude.event order by event_time"
-    ).fetchall()
-    con.close()
+        "from raw_amplitude.event order by event_time",
+    )
     assert [r[1] for r in first] == ["login", "create_report", "login", "invite_sent"]
     assert first[0][0].startswith("187520_") and json.loads(first[0][4]) == {"plan": "team"}
 
     assert load(settings, server) == 0  # the cursor is past every complete hour
     server.store.set_clock(T1)
     assert load(settings, server) == 2  # events 5 and 6; event 7's hour is still open
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute(
-        "select count(*), count(distinct id) from raw_amplitude.event"
-    ).fetchone() == (6, 6)
-    con.close()
+    assert harness.query(
+        settings, "select count(*), count(distinct id) from raw_amplitude.event"
+    ) == [(6, 6)]

@@ -5,34 +5,22 @@ warehouse. Counts follow from the hand-made world in ``test_facebook_ads_and_goo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
-import pytest
 import requests
-from test_facebook_ads_and_google_ads_world import T1, make_world
 
-from platform_assets.ingestion.dlt_support import run_source
 from platform_assets.ingestion.facebook_ads import facebook_ads_source
 from platform_assets.sandbox.apis import facebook_ads as fake
-from platform_assets.sandbox.server import SandboxServer, start_server
+from platform_assets.sandbox.server import SandboxServer
 from platform_assets.sandbox.world.sources.facebook_ads import ACCOUNT_ID, AD_ID_BASE
-from platform_assets.settings import load_settings
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_facebook_ads_and_google_ads_world import T1, make_world
 
 TOKEN = "EAAB-roundtrip"
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path)
-    server = start_server(
-        load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), port=0, apis=[fake.API]
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
+server = harness.server_fixture(make_world, fake.API)
 
 
 def get(server: SandboxServer, path: str, **params: str) -> requests.Response:
@@ -106,26 +94,22 @@ def test_errors_are_graph_errors(server: SandboxServer) -> None:
     assert get(server, "act_1/campaigns").json()["error"]["code"] == 803
 
 
-def _counts(warehouse: Path) -> dict[str, int]:
+def _counts(settings: Settings) -> dict[str, int]:
     tables = ("basic_ad", "basic_ad_actions", "campaign_history", "ad_set_history", "ad_history",
               "creative_history")  # fmt: skip
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return {t: con.execute(f"select count(*) from raw_facebook_ads.{t}").fetchone()[0]
-                for t in tables}  # fmt: skip
-    finally:
-        con.close()
+    return harness.row_counts(settings, "raw_facebook_ads", tables)
+
+
+def load(settings: Settings, server: SandboxServer) -> int:
+    """Run the Facebook Ads source once; the rows the API served for it."""
+    return harness.load(settings, server, "facebook_ads", facebook_ads_source)["rows"]
 
 
 def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
-    settings = load_settings(
-        env={"ROUNDTRIP_HOME": str(tmp_path / "wh"), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    )
-    settings.ensure_home()
-    log = server.sandbox.log
+    settings = harness.warehouse_settings(tmp_path / "wh", server)
 
-    run_source(settings, "facebook_ads", facebook_ads_source)
-    first = _counts(settings.warehouse_path)
+    load(settings, server)
+    first = _counts(settings)
     # The API shows each object's latest version, so history starts there: campaign 2 lands
     # once, paused.
     assert first == {
@@ -137,22 +121,18 @@ def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
         "creative_history": 3,
     }
     assert first["basic_ad_actions"] > 17
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute(
+    assert harness.query(
+        settings,
         "select spend, impressions, reach > 0 from raw_facebook_ads.basic_ad "
-        f"where ad_id = {AD_ID_BASE + 100} and date = '2026-01-03'"
-    ).fetchall() == [(13.5, 1003, True)]
-    con.close()
+        f"where ad_id = {AD_ID_BASE + 100} and date = '2026-01-03'",
+    ) == [(13.5, 1003, True)]
 
-    log.clear()
-    run_source(settings, "facebook_ads", facebook_ads_source)
-    assert log.snapshot()["rows"] == 0
-    assert _counts(settings.warehouse_path) == first
+    assert load(settings, server) == 0
+    assert _counts(settings) == first
 
-    log.clear()
     server.store.set_clock(T1)
-    run_source(settings, "facebook_ads", facebook_ads_source)
-    after = _counts(settings.warehouse_path)
+    load(settings, server)
+    after = _counts(settings)
     # Jan 10 for ads 100 and 600; campaign 6, ad set 60 and ad 600 stopped (a new version each).
     assert after["basic_ad"] == 19
     assert (after["campaign_history"], after["ad_set_history"], after["ad_history"]) == (4, 4, 4)

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.core_schema import CORE_TABLES
 from platform_assets.sandbox.world.sources import facebook_ads, google_ads
+from tests.sources import harness
 
 T0 = datetime(2026, 1, 10, 12, 0)
 T1 = T0 + timedelta(days=1)
@@ -100,31 +99,11 @@ def _core_rows() -> dict[str, list[tuple]]:
     return rows
 
 
-def build_core(con: duckdb.DuckDBPyConnection) -> None:
-    """Every core table (empty unless the world above fills it)."""
-    con.execute("create schema if not exists core")
-    for table, columns in CORE_TABLES.items():
-        con.execute(f"create or replace table core.{table} ({columns})")
-    for table, rows in _core_rows().items():
-        placeholders = ", ".join("?" * len(rows[0]))
-        con.executemany(f"insert into core.{table} values ({placeholders})", rows)
-
-
 def make_world(home: Path, clock: datetime = T0) -> Path:
-    """Write the hand-made world with both projections under ``home/sandbox``; set the clock."""
-    path = home / "sandbox" / "world.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    try:
-        build_core(con)
-        facebook_ads.project(con)
-        google_ads.project(con)
-    finally:
-        con.close()
-    store = WorldStore(path)
-    store.set_clock(clock)
-    store.close()
-    return path
+    """The world file under ``home/sandbox``, projected for both ad platforms, its clock at
+    ``clock``."""
+    projections = [facebook_ads.project, google_ads.project]
+    return harness.make_world(home, _core_rows(), projections, clock)
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:

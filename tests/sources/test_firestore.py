@@ -5,36 +5,23 @@ on the hand-made world of ``test_firestore_world`` (T0: 2 users, 2 spaces, 3 mem
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import duckdb
-import pytest
 import requests
-from test_firestore_world import T1, make_world
 
-from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.firestore import firestore_source, structured_query
 from platform_assets.sandbox.apis import firestore as firestore_api
-from platform_assets.sandbox.server import (
-    SandboxServer,
-    request_log,
-    reset_request_log,
-    start_server,
-)
-from platform_assets.settings import Settings, load_settings
+from platform_assets.sandbox.server import SandboxServer
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_firestore_world import T1, make_world
 
 TOKEN = {"Authorization": "Bearer ya29.firestore-roundtrip"}
 ROOT = "projects/roundtrip-app/databases/(default)/documents"
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path / "world")
-    settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")})
-    with start_server(settings, port=0, apis=[firestore_api.API]) as running:
-        yield running
+server = harness.server_fixture(make_world, firestore_api.API)
 
 
 def list_page(server: SandboxServer, path: str, **params: object) -> requests.Response:
@@ -88,32 +75,23 @@ def test_run_query_filters_orders_and_resumes_after_a_cursor(server: SandboxServ
     assert bad.json()["error"]["status"] == "INVALID_ARGUMENT"
 
 
-def warehouse_settings(home: Path, server: SandboxServer) -> Settings:
-    env = {"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    return load_settings(env=env)
-
-
 def load(settings: Settings, server: SandboxServer) -> int:
-    reset_request_log(server.url)
-    dlt_support.run_source(settings, "firestore", partial(firestore_source, page_size=1))
-    return request_log(server.url, "firestore")["rows"]
+    """Run the Firestore source once, a document a page; the rows the API served for it."""
+    source = partial(firestore_source, page_size=1)
+    return harness.load(settings, server, "firestore", source)["rows"]
 
 
 def raw(settings: Settings) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return {
-            table: con.execute(
-                f"select _id, data, updated_at from raw_firestore.{table} order by _id"
-            ).fetchall()
-            for table in ("users", "spaces", "spaces_members")
-        }
-    finally:
-        con.close()
+    return {
+        table: harness.query(
+            settings, f"select _id, data, updated_at from raw_firestore.{table} order by _id"
+        )
+        for table in ("users", "spaces", "spaces_members")
+    }
 
 
 def test_incremental_ingestion(tmp_path: Path, server: SandboxServer) -> None:
-    settings = warehouse_settings(tmp_path / "home", server)
+    settings = harness.warehouse_settings(tmp_path / "home", server)
     assert load(settings, server) == 2 + 2 + 3
     first = raw(settings)
     assert {t: [r[0] for r in rows] for t, rows in first.items()} == {

@@ -14,68 +14,15 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.core_schema import CORE_TABLES
 from platform_assets.sandbox.world.sources import firestore
+from tests.sources import harness
+from tests.sources.harness import ALICE, BOB, CLEO, DAN
 
 T0 = datetime(2026, 2, 1, 12, 0)
 T1 = datetime(2026, 2, 2, 12, 0)
 
 CORE_ROWS: dict[str, list[tuple]] = {
-    "people": [
-        (
-            1,
-            1,
-            "Alice",
-            "Able",
-            "alice@acme.com",
-            "Alice@Acme.com",
-            "CTO",
-            "US",
-            "2026-01-05",
-            "u1",
-            "email",
-        ),
-        (
-            2,
-            1,
-            "Bob",
-            "Baker",
-            "bob@acme.com",
-            "bob@acme.com",
-            "Eng",
-            "US",
-            "2026-01-06",
-            "u2",
-            "direct",
-        ),
-        (
-            3,
-            2,
-            "Cleo",
-            "Cruz",
-            "cleo@globex.com",
-            "cleo@globex.com",
-            "VP",
-            "DE",
-            "2026-01-10",
-            "u3",
-            "paid_search",
-        ),
-        (
-            4,
-            None,
-            "Dan",
-            "Dorn",
-            "dan@mail.com",
-            "dan@mail.com",
-            None,
-            "US",
-            "2026-01-01",
-            None,
-            "email",
-        ),
-    ],
+    "people": [ALICE, BOB, CLEO._replace(email_as_typed="cleo@globex.com"), DAN],  # no stray space
     "funnel": [
         (1, "2026-01-10 09:00", None, None, None, None, None, None, None, "email"),
         (2, "2026-01-12 10:00", None, None, None, None, None, None, None, "direct"),
@@ -100,27 +47,9 @@ CORE_ROWS: dict[str, list[tuple]] = {
 }
 
 
-def build_core(con: duckdb.DuckDBPyConnection) -> None:
-    """Every core table (empty unless listed in CORE_ROWS), filled with the hand-made world."""
-    con.execute("create schema if not exists core")
-    for table, ddl in CORE_TABLES.items():
-        con.execute(f"create or replace table core.{table} ({ddl})")
-    for table, rows in CORE_ROWS.items():
-        marks = ", ".join("?" for _ in rows[0])
-        con.executemany(f"insert into core.{table} values ({marks})", [list(r) for r in rows])
-
-
 def make_world(home: Path, clock: datetime = T0) -> Path:
-    """A world file under ``home/sandbox``: the hand-made core, projected, clock at ``clock``."""
-    world = home / "sandbox" / "world.duckdb"
-    world.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(world)) as con:
-        build_core(con)
-        firestore.project(con)
-    store = WorldStore(world)
-    store.set_clock(clock)
-    store.close()
-    return world
+    """The world file under ``home/sandbox``, projected for Firestore, its clock at ``clock``."""
+    return harness.make_world(home, CORE_ROWS, [firestore.project], clock)
 
 
 def d(day: int, hour: int, minute: int = 0) -> datetime:

@@ -5,41 +5,25 @@ Counts follow from the hand-made world in ``test_facebook_ads_and_google_ads_wor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import duckdb
-import pytest
 import requests
-from test_facebook_ads_and_google_ads_world import T1, make_world
 
-from platform_assets.ingestion.dlt_support import run_source
 from platform_assets.ingestion.google_ads import google_ads_source
 from platform_assets.sandbox.apis import google_ads as fake
 from platform_assets.sandbox.faults import FaultConfig
-from platform_assets.sandbox.server import SandboxServer, start_server
+from platform_assets.sandbox.server import SandboxServer
 from platform_assets.sandbox.world.sources.google_ads import CAMPAIGN_ID_BASE, CUSTOMER_ID
-from platform_assets.settings import Settings, load_settings
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_facebook_ads_and_google_ads_world import T1, make_world
 
 TOKEN = "ya29.roundtrip"
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path)
-    server = start_server(load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), port=0,
-                          apis=[fake.API])  # fmt: skip
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def settings_for(server: SandboxServer, home: Path) -> Settings:
-    return load_settings(
-        env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    )
+server = harness.server_fixture(make_world, fake.API)
 
 
 def search(server: SandboxServer, query: str, token: str | None = None, **headers: str):
@@ -129,53 +113,47 @@ def test_click_view_serves_one_complete_day(server: SandboxServer) -> None:
     assert search(server, query.format("2026-01-10")).json()["results"] == []
 
 
-def _counts(warehouse: Path) -> dict[str, int]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = ("campaign_stats", "click_view", "campaign_history", "ad_group_history",
-                  "ad_history")  # fmt: skip
-        return {t: con.execute(f"select count(*) from raw_google_ads.{t}").fetchone()[0]
-                for t in tables}  # fmt: skip
-    finally:
-        con.close()
+def _counts(settings: Settings) -> dict[str, int]:
+    tables = ("campaign_stats", "click_view", "campaign_history", "ad_group_history",
+              "ad_history")  # fmt: skip
+    return harness.row_counts(settings, "raw_google_ads", tables)
+
+
+def load(settings: Settings, server: SandboxServer) -> dict[str, Any]:
+    """Run the Google Ads source once; the request log of that run."""
+    return harness.load(settings, server, "google_ads", google_ads_source)
 
 
 def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
-    settings = settings_for(server, tmp_path / "warehouse-home")
-    settings.ensure_home()
-    log = server.sandbox.log
+    settings = harness.warehouse_settings(tmp_path / "warehouse-home", server)
 
-    run_source(settings, "google_ads", google_ads_source)
-    assert _counts(settings.warehouse_path) == {
+    load(settings, server)
+    assert _counts(settings) == {
         "campaign_stats": 18,  # campaigns 3 and 4, Jan 1-9
         "click_view": 3,
         "campaign_history": 2,  # campaign 3, campaign 4 as of its removal (5 is not created)
         "ad_group_history": 2,
         "ad_history": 2,
     }
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute(
+    assert harness.query(
+        settings,
         "select status, end_date, updated_at from raw_google_ads.campaign_history "
-        f"where id = {CAMPAIGN_ID_BASE + 4}"
-    ).fetchall() == [("REMOVED", "2026-01-10", datetime(2026, 1, 10))]
-    assert con.execute(
+        f"where id = {CAMPAIGN_ID_BASE + 4}",
+    ) == [("REMOVED", "2026-01-10", datetime(2026, 1, 10))]
+    assert harness.query(
+        settings,
         "select cost_micros from raw_google_ads.campaign_stats "
-        f"where id = {CAMPAIGN_ID_BASE + 3} and date = '2026-01-02'"
-    ).fetchall() == [(12_500_000,)]
-    con.close()
+        f"where id = {CAMPAIGN_ID_BASE + 3} and date = '2026-01-02'",
+    ) == [(12_500_000,)]
 
-    log.clear()
-    run_source(settings, "google_ads", google_ads_source)
-    assert log.snapshot()["rows"] == 0
-    assert _counts(settings.warehouse_path)["campaign_stats"] == 18
+    assert load(settings, server)["rows"] == 0
+    assert _counts(settings)["campaign_stats"] == 18
 
-    log.clear()
     server.store.set_clock(T1)
-    run_source(settings, "google_ads", google_ads_source)
     # New: campaign 3's Jan 10 (read twice: stats, and which days had clicks), one Jan 10
     # click, campaign 5 with its ad group and ad (3 change_status rows + 3 objects).
-    assert log.snapshot()["rows"] == 2 + 1 + 3 + 3
-    assert _counts(settings.warehouse_path) == {
+    assert load(settings, server)["rows"] == 2 + 1 + 3 + 3
+    assert _counts(settings) == {
         "campaign_stats": 19,
         "click_view": 4,
         "campaign_history": 3,
@@ -185,14 +163,12 @@ def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
 
 
 def test_flaky_api_lands_the_same_rows(server: SandboxServer, tmp_path: Path) -> None:
-    clean = settings_for(server, tmp_path / "clean")
-    clean.ensure_home()
-    run_source(clean, "google_ads", google_ads_source)
+    clean = harness.warehouse_settings(tmp_path / "clean", server)
+    load(clean, server)
     server.sandbox.faults.configure(
         FaultConfig(probability=0.2, kinds=("429", "500", "503"), retry_after=1, seed=5)
     )
-    flaky = settings_for(server, tmp_path / "flaky")
-    flaky.ensure_home()
-    run_source(flaky, "google_ads", google_ads_source)
-    assert sum(server.sandbox.log.snapshot()["apis"]["google_ads"]["faults"].values()) > 0
-    assert _counts(flaky.warehouse_path) == _counts(clean.warehouse_path)
+    flaky = harness.warehouse_settings(tmp_path / "flaky", server)
+    faults = load(flaky, server)["apis"]["google_ads"]["faults"]
+    assert sum(faults.values()) > 0
+    assert _counts(flaky) == _counts(clean)

@@ -7,7 +7,6 @@ row is typed a month before the month it plans. At T0 (10 Feb) the budget sheet 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -21,11 +20,12 @@ from platform_assets.sandbox.apis.google_sheets import (
     column_letters,
     parse_range,
 )
-from platform_assets.sandbox.server import SandboxServer, start_server
+from platform_assets.sandbox.server import SandboxServer
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.core_schema import CHANNELS
 from platform_assets.sandbox.world.sources import google_sheets as projection
-from platform_assets.settings import DEFAULT_CREDENTIALS, load_settings
+from platform_assets.settings import DEFAULT_CREDENTIALS
+from tests.sources import harness
 
 T0 = datetime(2026, 2, 10)
 T1 = datetime(2026, 3, 5)
@@ -36,31 +36,19 @@ KEY = {"key": DEFAULT_CREDENTIALS["google_sheets"]}
 
 
 def make_world(home: Path, clock: datetime = T0) -> Path:
-    """A world file with core.budgets/targets and the projection, its clock at ``clock``."""
-    world = home / "sandbox" / "world.duckdb"
-    world.parent.mkdir(parents=True)
-    con = duckdb.connect(str(world))
-    con.execute("create schema core")
-    con.execute("create table core.budgets (month date, channel varchar, budget double)")
-    con.execute("create table core.targets (month date, metric varchar, target double)")
-    for i, month in enumerate(MONTHS):
-        con.execute(
-            "insert into core.budgets values (?, 'paid_search', ?), (?, 'email', ?)",
-            [month, 12500.0 + 500 * i, month, 800.5],
-        )
-        con.execute("insert into core.targets values (?, 'signups', ?)", [month, 120 + 10 * i])
-    projection.project(con)
-    con.close()
-    WorldStore.write_clock(world, clock)
-    return world
+    """The world file under ``home/sandbox`` with core budgets and targets, projected for Google
+    Sheets, its clock at ``clock``."""
+    budgets = [
+        row
+        for i, month in enumerate(MONTHS)
+        for row in ((month, "paid_search", 12500.0 + 500 * i), (month, "email", 800.5))
+    ]
+    targets = [(month, "signups", 120 + 10 * i) for i, month in enumerate(MONTHS)]
+    rows = {"budgets": budgets, "targets": targets}
+    return harness.make_world(home, rows, [projection.project], clock)
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path)
-    settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)})
-    with start_server(settings, port=0, apis=[API]) as running:
-        yield running
+server = harness.server_fixture(make_world, API)
 
 
 def get(server: SandboxServer, spreadsheet_id: str, a1: str, **params: str) -> requests.Response:

@@ -4,7 +4,6 @@ a temporary warehouse, on the hand-made world of ``test_google_sheets_api`` (6 b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import dagster as dg
 import duckdb
 import pytest
 from dagster_dlt import DagsterDltResource
-from test_google_sheets_api import T1, make_world
 
 from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.google_sheets import (
@@ -23,41 +21,26 @@ from platform_assets.ingestion.google_sheets import (
     sheet_records,
 )
 from platform_assets.sandbox.apis.google_sheets import API
-from platform_assets.sandbox.server import SandboxServer, request_log, start_server
+from platform_assets.sandbox.server import SandboxServer
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.google_sheets import CHANNEL_MAPPING, SPREADSHEETS
-from platform_assets.settings import Settings, load_settings
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_google_sheets_api import T1, make_world
 
 SYNCED = datetime(2026, 3, 1)
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path / "world")
-    with start_server(
-        load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")}), port=0, apis=[API]
-    ) as running:
-        yield running
-
-
-def warehouse_settings(home: Path, port: int) -> Settings:
-    return load_settings(env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(port)})
+server = harness.server_fixture(make_world, API)
 
 
 @pytest.fixture()
 def settings(tmp_path: Path, server: SandboxServer) -> Settings:
-    return warehouse_settings(tmp_path / "home", server.port)
+    return harness.warehouse_settings(tmp_path / "home", server)
 
 
 def counts(settings: Settings) -> dict[str, int]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return {
-            table: con.execute(f"select count(*) from raw_google_sheets.{table}").fetchone()[0]
-            for table in SHEETS
-        }
-    finally:
-        con.close()
+    return harness.row_counts(settings, "raw_google_sheets", SHEETS)
 
 
 def test_headers_become_snake_case_columns() -> None:
@@ -90,19 +73,18 @@ def test_connector_config_matches_the_sandbox_spreadsheets() -> None:
 
 
 def test_sync_lands_tables_the_way_fivetran_does(settings: Settings, server: SandboxServer) -> None:
-    dlt_support.run_source(settings, "google_sheets", google_sheets_source)
+    log = harness.load(settings, server, "google_sheets", google_sheets_source)
 
     assert counts(settings) == {"marketing_budget": 6, "targets": 3, "channel_mapping": 17}
     assert len(CHANNEL_MAPPING) == 17
-    log = request_log(server.url, "google_sheets")
     assert (log["requests"], log["rows"]) == (3, (1 + 6) + (1 + 3) + (1 + 17))
 
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    columns = con.execute(
+    columns = harness.query(
+        settings,
         "select column_name, data_type from information_schema.columns "
         "where table_schema = 'raw_google_sheets' and table_name = 'channel_mapping' "
-        "order by ordinal_position"
-    ).fetchall()
+        "order by ordinal_position",
+    )
     assert columns == [
         ("_row", "BIGINT"),
         ("_fivetran_synced", "TIMESTAMP"),
@@ -112,15 +94,15 @@ def test_sync_lands_tables_the_way_fivetran_does(settings: Settings, server: San
         ("_dlt_load_id", "VARCHAR"),
         ("_dlt_id", "VARCHAR"),
     ]
-    first = con.execute(
+    first = harness.query(
+        settings,
         "select _row, month, channel, budget from raw_google_sheets.marketing_budget "
-        "order by _row limit 2"
-    ).fetchall()
+        "order by _row limit 2",
+    )
     assert first == [
         (2, "2026-01-01", "email", "800.50"),
         (3, "2026-01-01", "paid_search", "12,500.00"),
     ]
-    con.close()
 
 
 def test_resync_replaces_so_edits_and_new_rows_show_and_nothing_duplicates(
@@ -140,16 +122,13 @@ def test_resync_replaces_so_edits_and_new_rows_show_and_nothing_duplicates(
     )
     con.close()
     WorldStore.write_clock(server.store.path, T1)
-    world = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")})
-    with start_server(world, port=0, apis=[API]) as restarted:
-        moved = warehouse_settings(settings.home, restarted.port)
+    with harness.serve(tmp_path / "world", API) as restarted:
+        moved = harness.warehouse_settings(settings.home, restarted)
         dlt_support.run_source(moved, "google_sheets", google_sheets_source)
 
     assert counts(settings) == {"marketing_budget": 8, "targets": 4, "channel_mapping": 17}
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    edited = con.execute("select budget from raw_google_sheets.marketing_budget where _row = 2")
-    assert edited.fetchall() == [("999.00",)]
-    con.close()
+    edited = "select budget from raw_google_sheets.marketing_budget where _row = 2"
+    assert harness.query(settings, edited) == [("999.00",)]
 
 
 def test_dagster_materializes_raw_and_staging(
@@ -172,12 +151,11 @@ def test_dagster_materializes_raw_and_staging(
     assert dg.AssetKey(["raw", "google_sheets", "targets"]) in materialized
     assert dg.AssetKey(["staging", "stg_google_sheets__targets"]) in materialized
     assert all(check.passed for check in result.get_asset_check_evaluations())
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    staged = con.execute(
+    staged = harness.query(
+        settings,
         "select channel, sum(budget_amount) from staging.stg_google_sheets__marketing_budget "
-        "group by channel order by channel"
-    ).fetchall()
-    con.close()
+        "group by channel order by channel",
+    )
     assert [(channel, float(total)) for channel, total in staged] == [
         ("email", 800.5 * 3),
         ("paid_search", 12500.0 + 13000.0 + 13500.0),

@@ -6,19 +6,18 @@ docstring for what exists at T0 and what changes by T1).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from test_hubspot_world import T0, T1, make_world
 
 from platform_assets.sandbox.apis.hubspot import API
-from platform_assets.sandbox.server import SandboxServer, request_log, start_server
+from platform_assets.sandbox.server import SandboxServer, request_log
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.settings import load_settings
+from tests.sources import harness
+from tests.sources.test_hubspot_world import T0, T1, make_world
 
 TOKEN = load_settings(env={}).credential("hubspot")
 
@@ -27,14 +26,7 @@ def ms(value: datetime) -> int:
     return int(value.replace(tzinfo=UTC).timestamp() * 1000)
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path, T0)
-    running = start_server(load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), 0, [API])
-    try:
-        yield running
-    finally:
-        running.stop()
+server = harness.server_fixture(make_world, API)
 
 
 class Client:

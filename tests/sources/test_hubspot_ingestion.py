@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
-from test_hubspot_world import T0, T1, make_world
 
 from platform_assets.ingestion import hubspot as connector
 from platform_assets.ingestion.dlt_support import run_source
@@ -25,9 +21,10 @@ from platform_assets.sandbox.server import (
     request_log,
     reset_request_log,
     set_faults,
-    start_server,
 )
-from platform_assets.settings import Settings, load_settings
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_hubspot_world import T0, T1, make_world
 
 TABLES = (
     "contact",
@@ -45,21 +42,12 @@ TABLES = (
 REFERENCE_ROWS = 7 + 2  # pipeline stages + owners: no modified-since filter exists for them
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path, T0)
-    running = start_server(load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), 0, [fake.API])
-    try:
-        yield running
-    finally:
-        running.stop()
+server = harness.server_fixture(make_world, fake.API)
 
 
 @pytest.fixture()
 def settings(tmp_path: Path, server: SandboxServer) -> Settings:
-    return load_settings(
-        env={"ROUNDTRIP_HOME": str(tmp_path), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    )
+    return harness.warehouse_settings(tmp_path, server)
 
 
 def load(settings: Settings, page_size: int = 2) -> None:
@@ -69,13 +57,7 @@ def load(settings: Settings, page_size: int = 2) -> None:
 
 
 def snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return {
-            t: con.execute(
-                f"select * exclude (_dlt_load_id, _dlt_id) from raw_hubspot.{t} order by all"
-            ).fetchall()
-            for t in TABLES
-        }
+    return harness.snapshot(settings, "raw_hubspot", TABLES)
 
 
 def fetched(server: SandboxServer) -> Counter[str]:
@@ -84,11 +66,6 @@ def fetched(server: SandboxServer) -> Counter[str]:
     for entry in request_log(server.url, "hubspot")["entries"]:
         rows[entry["path"]] += entry["rows"]
     return +rows
-
-
-def query(settings: Settings, sql: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -> None:
@@ -108,7 +85,7 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         "email_event": 6,
     }
     # Fivetran's shapes: property_* columns typed; always-null properties still exist.
-    assert query(
+    assert harness.query(
         settings,
         "select property_email, property_lifecyclestage, property_createdate, "
         "property_annualrevenue from raw_hubspot.contact where id = 1000010",
@@ -147,7 +124,7 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         "email_campaign": 1,
         "email_event": 3,
     }
-    assert query(
+    assert harness.query(
         settings,
         "select id, property_lifecyclestage, property_hs_merged_object_ids "
         "from raw_hubspot.contact where id in (1000010, 1000020, 1000021) order by id",
@@ -156,7 +133,7 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         (1000020, "marketingqualifiedlead", "1000021"),
         (1000021, "lead", None),  # the merged duplicate keeps its last landed row
     ]
-    assert query(
+    assert harness.query(
         settings,
         "select value, _fivetran_active, _fivetran_end from raw_hubspot.deal_stage "
         "where deal_id = 9000000001 order by date_entered",
@@ -175,7 +152,7 @@ def test_search_restarts_past_the_result_cap(
     server.store.set_clock(T1)
     load(settings, page_size=2)
     # p4, p3, p2, p1, p5 by modification time (the archived duplicate is never searched)
-    assert query(settings, "select count(*) from raw_hubspot.contact") == [(5,)]
+    assert harness.query(settings, "select count(*) from raw_hubspot.contact") == [(5,)]
     searches = [
         e
         for e in request_log(server.url, "hubspot")["entries"]
@@ -188,24 +165,9 @@ def test_search_restarts_past_the_result_cap(
 def test_exhausted_retries_fail_clearly_and_load_nothing(
     settings: Settings, server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        "platform_assets.ingestion.dlt_support.RETRY_CONFIG",
-        {
-            "runtime.request_max_attempts": 2,
-            "runtime.request_backoff_factor": 0,
-            "runtime.request_max_retry_delay": 1,
-            "runtime.dlthub_telemetry": False,
-        },
-    )
+    harness.fail_fast(monkeypatch)
     set_faults(server.url, {"probability": 1.0, "kinds": ["500"], "apis": ["hubspot"]})
     with pytest.raises(Exception, match="500") as failure:
         load(settings)
     assert "hubspot" in str(failure.value).lower() or "500" in str(failure.value)
-    tables: list[Any] = []
-    if settings.warehouse_path.exists():
-        tables = query(
-            settings,
-            "select table_name from information_schema.tables where table_schema = 'raw_hubspot'"
-            " and table_name not like '\\_dlt%' escape '\\'",
-        )
-    assert tables == []
+    assert harness.landed_tables(settings, "raw_hubspot") == []

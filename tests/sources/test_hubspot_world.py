@@ -14,102 +14,25 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.core_schema import CORE_TABLES
 from platform_assets.sandbox.world.sources import hubspot
+from tests.sources import harness
+from tests.sources.harness import ACME, ALICE, BOB, CLEO, DAN, GLOBEX, Person
 
 T0 = datetime(2026, 2, 1, 12, 0)
 T1 = datetime(2026, 2, 2, 12, 0)
+
+EVE = Person(5, None, "Eve", "Ewing", "eve@mail.com", "eve@mail.com", None, "FR", "2026-02-01",
+             "u5", "organic_search")  # fmt: skip
+FAY = Person(6, None, "Fay", "Fox", "fay@mail.com", "fay@mail.com", None, "FR", "2026-02-20",
+             "u6", "direct")  # fmt: skip
 
 CORE_ROWS: dict[str, list[tuple]] = {
     "employees": [
         (1, "Sam", "Seller", "sam@roundtrip.example", "sales", "2025-06-01 09:00"),
         (2, "Ada", "Closer", "ada@roundtrip.example", "sales", "2025-07-01 09:00"),
     ],
-    "companies": [
-        (1, "Acme", "acme.com", "software", 120, "US", "2026-01-01 08:00"),
-        (2, "Globex", "globex.com", "retail", 40, "DE", "2026-01-05 08:00"),
-    ],
-    "people": [
-        (
-            1,
-            1,
-            "Alice",
-            "Able",
-            "alice@acme.com",
-            "Alice@Acme.com",
-            "CTO",
-            "US",
-            "2026-01-05",
-            "u1",
-            "email",
-        ),
-        (
-            2,
-            1,
-            "Bob",
-            "Baker",
-            "bob@acme.com",
-            "bob@acme.com",
-            "Eng",
-            "US",
-            "2026-01-06",
-            "u2",
-            "direct",
-        ),
-        (
-            3,
-            2,
-            "Cleo",
-            "Cruz",
-            "cleo@globex.com",
-            "cleo@globex.com ",
-            "VP",
-            "DE",
-            "2026-01-10",
-            "u3",
-            "paid_search",
-        ),
-        (
-            4,
-            None,
-            "Dan",
-            "Dorn",
-            "dan@mail.com",
-            "dan@mail.com",
-            None,
-            "US",
-            "2026-01-01",
-            None,
-            "email",
-        ),
-        (
-            5,
-            None,
-            "Eve",
-            "Ewing",
-            "eve@mail.com",
-            "eve@mail.com",
-            None,
-            "FR",
-            "2026-02-01",
-            "u5",
-            "organic_search",
-        ),
-        (
-            6,
-            None,
-            "Fay",
-            "Fox",
-            "fay@mail.com",
-            "fay@mail.com",
-            None,
-            "FR",
-            "2026-02-20",
-            "u6",
-            "direct",
-        ),
-    ],
+    "companies": [ACME, GLOBEX],
+    "people": [ALICE, BOB, CLEO, DAN, EVE, FAY],
     "funnel": [
         (
             1,
@@ -161,27 +84,9 @@ CORE_ROWS: dict[str, list[tuple]] = {
 }
 
 
-def build_core(con: duckdb.DuckDBPyConnection) -> None:
-    """Every core table (empty unless listed in CORE_ROWS), filled with the hand-made world."""
-    con.execute("create schema if not exists core")
-    for table, ddl in CORE_TABLES.items():
-        con.execute(f"create or replace table core.{table} ({ddl})")
-    for table, rows in CORE_ROWS.items():
-        marks = ", ".join("?" for _ in rows[0])
-        con.executemany(f"insert into core.{table} values ({marks})", [list(r) for r in rows])
-
-
 def make_world(home: Path, clock: datetime = T0) -> Path:
-    """A world file under ``home/sandbox``: the hand-made core, projected, clock at ``clock``."""
-    world = home / "sandbox" / "world.duckdb"
-    world.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(world)) as con:
-        build_core(con)
-        hubspot.project(con)
-    store = WorldStore(world)
-    store.set_clock(clock)
-    store.close()
-    return world
+    """The world file under ``home/sandbox``, projected for HubSpot, its clock at ``clock``."""
+    return harness.make_world(home, CORE_ROWS, [hubspot.project], clock)
 
 
 def _visible(con: duckdb.DuckDBPyConnection, table: str, at: datetime) -> list[tuple]:

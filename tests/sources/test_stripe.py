@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import base64
 import calendar
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import dlt
 import duckdb
 import pytest
 import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from platform_assets.ingestion.dlt_support import configure_dlt, make_pipeline, run_source
+from platform_assets.ingestion.dlt_support import run_source
 from platform_assets.ingestion.stripe import COLUMNS, make_source, stripe_assets
 from platform_assets.sandbox.apis.stripe import API
 from platform_assets.sandbox.faults import FaultConfig
@@ -34,15 +30,12 @@ from platform_assets.sandbox.server import (
     SandboxServer,
     clear_faults,
     request_log,
-    reset_request_log,
     set_faults,
-    start_server,
 )
-from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.core_schema import CORE_TABLES
 from platform_assets.sandbox.world.sources import stripe as projection
-from platform_assets.settings import DEFAULT_CREDENTIALS, Settings, load_settings
-from platform_assets.warehouse import connect, row_count
+from platform_assets.settings import DEFAULT_CREDENTIALS, Settings
+from platform_assets.warehouse import connect
+from tests.sources import harness
 
 T0 = datetime(2026, 1, 31)
 T1 = T0 + timedelta(days=1)
@@ -181,38 +174,17 @@ _CORE: dict[str, list[tuple]] = {
 }
 
 
-def build_core(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema ``core`` with every table of the contract, filled with the hand-made rows."""
-    con.execute("create schema if not exists core")
-    for table, columns in CORE_TABLES.items():
-        con.execute(f"create or replace table core.{table} ({columns})")
-    for table, rows in _CORE.items():
-        width = len(rows[0])
-        con.executemany(
-            f"insert into core.{table} values ({', '.join('?' * width)})", [list(r) for r in rows]
-        )
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ROUNDTRIP_HOME whose world holds the hand-made core and its Stripe projection."""
     home = tmp_path_factory.mktemp("stripe_home")
-    settings = load_settings({}, home=str(home))
-    settings.ensure_home()
-    con = duckdb.connect(str(settings.world_path))
-    build_core(con)
-    projection.project(con)
-    con.close()
-    store = WorldStore(settings.world_path)
-    store.set_clock(T0)
-    store.close()
+    harness.make_world(home, _CORE, [projection.project], T0)
     return home
 
 
 @pytest.fixture()
 def server(world: Path) -> Iterator[SandboxServer]:
-    settings = load_settings({}, home=str(world))
-    srv = start_server(settings, port=0, apis=[API])
+    srv = harness.serve(world, API)
     srv.store.set_clock(T0)
     try:
         yield srv
@@ -268,7 +240,7 @@ def test_projection_is_deterministic(tmp_path: Path) -> None:
     dumps = []
     for name in ("a", "b"):
         con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
-        build_core(con)
+        harness.build_core(con, _CORE)
         projection.project(con)
         dumps.append(
             [
@@ -400,35 +372,23 @@ AT_T1 = {
 }
 
 
-def warehouse_settings(server: SandboxServer, home: Path) -> Settings:
-    return load_settings({"ROUNDTRIP_STRIPE_URL": f"{server.url}/stripe"}, home=str(home))
-
-
 def counts(settings: Settings) -> dict[str, int]:
-    with connect(settings, read_only=True) as con:
-        return {t: row_count(con, "raw_stripe", t) for t in RAW_TABLES}
+    return harness.row_counts(settings, "raw_stripe", RAW_TABLES)
 
 
 def snapshot(settings: Settings) -> dict[str, list[tuple]]:
     """Every raw row without the bookkeeping columns that differ between runs."""
-    skip = "exclude (_dlt_load_id, _dlt_id, _fivetran_synced)"
-    with connect(settings, read_only=True) as con:
-        return {
-            t: con.execute(f"select * {skip} from raw_stripe.{t} order by all").fetchall()
-            for t in RAW_TABLES
-        }
+    return harness.snapshot(settings, "raw_stripe", RAW_TABLES, exclude=harness.RUN_STAMPS)
 
 
 def load(server: SandboxServer, settings: Settings) -> tuple[int, int]:
     """Run the Stripe source once; returns (requests, rows) the API served for it."""
-    reset_request_log(server.url)
-    run_source(settings, "stripe", make_source)
-    log = request_log(server.url, "stripe")
+    log = harness.load(settings, server, "stripe", make_source)
     return log["requests"], log["rows"]
 
 
 def test_incremental_load_rerun_and_advance(server: SandboxServer, tmp_path: Path) -> None:
-    settings = warehouse_settings(server, tmp_path)
+    settings = harness.warehouse_settings(tmp_path, server)
     # First run per table: 1 "newest event" request + one list page; rows = 9 + 26 objects.
     assert load(server, settings) == (18, 9 + 26)
     assert counts(settings) == AT_T0
@@ -462,9 +422,9 @@ def test_incremental_load_rerun_and_advance(server: SandboxServer, tmp_path: Pat
 
 
 def test_faults_end_identical_to_a_clean_run(server: SandboxServer, tmp_path: Path) -> None:
-    clean = warehouse_settings(server, tmp_path / "clean")
+    clean = harness.warehouse_settings(tmp_path / "clean", server)
     load(server, clean)
-    faulty = warehouse_settings(server, tmp_path / "faulty")
+    faulty = harness.warehouse_settings(tmp_path / "faulty", server)
     set_faults(server.url, FaultConfig(probability=0.2, kinds=("429", "500", "503"), seed=7))
     try:
         load(server, faulty)
@@ -476,22 +436,19 @@ def test_faults_end_identical_to_a_clean_run(server: SandboxServer, tmp_path: Pa
 
 
 def test_exhausted_retries_fail_clearly_and_write_nothing(
-    server: SandboxServer, tmp_path: Path
+    server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = warehouse_settings(server, tmp_path)
+    settings = harness.warehouse_settings(tmp_path, server)
     load(server, settings)
     before = snapshot(settings)
     server.store.set_clock(T1)
     set_faults(server.url, FaultConfig(probability=1.0, kinds=("500",)))
-    pipeline = make_pipeline(settings, "stripe")
-    dlt.config["runtime.request_max_attempts"] = 2  # fail fast; dlt_support allows 8
-    dlt.config["runtime.request_backoff_factor"] = 0
+    harness.fail_fast(monkeypatch)
     try:
         with pytest.raises(PipelineStepFailed, match="500 Server Error"):
-            pipeline.run(make_source(settings.api_url("stripe"), KEY))
+            run_source(settings, "stripe", make_source)
     finally:
         clear_faults(server.url)
-        configure_dlt(settings)
     assert snapshot(settings) == before
     # The cursors did not move: the next run fetches exactly the changes since T0.
     assert load(server, settings) == (9, 13)
@@ -507,32 +464,13 @@ def test_assets_are_keyed_raw_stripe_table() -> None:
 
 # --- dbt staging ------------------------------------------------------------------------------
 def test_dbt_staging_builds_and_converts_cents(server: SandboxServer, tmp_path: Path) -> None:
-    settings = warehouse_settings(server, tmp_path)
+    settings = harness.warehouse_settings(tmp_path, server)
     load(server, settings)
     server.store.set_clock(T1)
     load(server, settings)  # staging must read a warehouse that has been updated incrementally
-    project = Path(__file__).resolve().parents[2] / "dbt_project"
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--select",
-        "staging.stripe",
-        "source:stripe",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
-    env = {
-        **os.environ,
-        "ROUNDTRIP_WAREHOUSE_PATH": str(settings.warehouse_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = harness.dbt_build(
+        ["staging.stripe", "source:stripe"], settings.warehouse_path, tmp_path
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     with connect(settings, read_only=True) as con:
         paid = con.execute(

@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 import requests
-from test_zendesk_world import AGENT, END_USER, ORG, T0, make_world
 
 from platform_assets.sandbox.apis import zendesk as zendesk_api
-from platform_assets.sandbox.server import SandboxServer, request_log, start_server
-from platform_assets.settings import load_settings
+from platform_assets.sandbox.server import SandboxServer, request_log
+from tests.sources import harness
+from tests.sources.test_zendesk_world import AGENT, END_USER, ORG, T0, make_world
 
 AUTH = ("roundtrip@example.com/token", "zd-roundtrip")
 INCREMENTAL = "/zendesk/api/v2/incremental"
@@ -23,13 +20,7 @@ def epoch(value: datetime) -> int:
     return int(value.replace(tzinfo=UTC).timestamp())
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path)
-    with start_server(
-        load_settings(env={"ROUNDTRIP_HOME": str(tmp_path)}), port=0, apis=[zendesk_api.API]
-    ) as running:
-        yield running
+server = harness.server_fixture(make_world, zendesk_api.API)
 
 
 def get(server: SandboxServer, path: str, **params: object) -> requests.Response:

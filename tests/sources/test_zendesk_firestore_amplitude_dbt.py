@@ -3,17 +3,12 @@ worlds at T1: every model builds and every data test passes, with the rows the w
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
 import duckdb
-import test_amplitude
-import test_firestore_world
-import test_zendesk_world
 from dlt.extract.source import DltSource
 
 from platform_assets.ingestion import dlt_support
@@ -21,9 +16,7 @@ from platform_assets.ingestion.amplitude import amplitude_source
 from platform_assets.ingestion.firestore import firestore_source
 from platform_assets.ingestion.zendesk import zendesk_source
 from platform_assets.sandbox.apis import amplitude, firestore, zendesk
-from platform_assets.sandbox.server import start_server
-from platform_assets.settings import load_settings
-from platform_assets.transform.project import DBT_PROJECT_DIR, dbt_executable
+from tests.sources import harness, test_amplitude, test_firestore_world, test_zendesk_world
 
 SOURCES: list[tuple[str, ModuleType, ModuleType, Callable[..., DltSource]]] = [
     ("zendesk", test_zendesk_world, zendesk, zendesk_source),
@@ -37,36 +30,15 @@ def ingest_all(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     for name, world, api_module, factory in SOURCES:
         world.make_world(tmp_path / name, clock=world.T1)
-        world_settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / name)})
-        with start_server(world_settings, port=0, apis=[api_module.API]) as server:
-            env = {"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-            dlt_support.run_source(load_settings(env=env), name, factory)
+        with harness.serve(tmp_path / name, api_module.API) as server:
+            dlt_support.run_source(harness.warehouse_settings(home, server), name, factory)
     return home / "warehouse.duckdb"
 
 
 def test_staging_builds_and_its_tests_pass(tmp_path: Path) -> None:
     warehouse = ingest_all(tmp_path)
-    result = subprocess.run(
-        [
-            str(dbt_executable()),
-            "build",
-            "--select",
-            "staging.zendesk staging.firestore staging.amplitude "
-            "source:zendesk source:firestore source:amplitude",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env={**os.environ, "ROUNDTRIP_WAREHOUSE_PATH": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    selection = [f"{kind}{name}" for kind in ("staging.", "source:") for name, *_ in SOURCES]
+    result = harness.dbt_build(selection, warehouse, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     counts = {

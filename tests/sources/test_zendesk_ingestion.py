@@ -7,70 +7,40 @@ by T1 t2 is solved (+2 history rows), p4 files t3 (+1 user, +3 history rows).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import duckdb
 import pytest
-from test_zendesk_world import END_USER, T1, make_world
 
 from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.zendesk import TICKET_COLUMNS, zendesk_source
 from platform_assets.sandbox.apis import zendesk as zendesk_api
-from platform_assets.sandbox.server import (
-    SandboxServer,
-    request_log,
-    reset_request_log,
-    set_faults,
-    start_server,
-)
-from platform_assets.settings import Settings, load_settings
+from platform_assets.sandbox.server import SandboxServer, request_log, set_faults
+from platform_assets.settings import Settings
+from tests.sources import harness
+from tests.sources.test_zendesk_world import END_USER, T1, make_world
 
 # Small pages, so every export is paginated.
 SMALL_PAGES = partial(zendesk_source, per_page=1)
 TABLES = ("ticket", "user", "organization", "ticket_field_history")
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    make_world(tmp_path / "world")
-    world_settings = load_settings(env={"ROUNDTRIP_HOME": str(tmp_path / "world")})
-    with start_server(world_settings, port=0, apis=[zendesk_api.API]) as running:
-        yield running
-
-
-def warehouse_settings(home: Path, server: SandboxServer) -> Settings:
-    return load_settings(
-        env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
-    )
+server = harness.server_fixture(make_world, zendesk_api.API)
 
 
 def load(settings: Settings, server: SandboxServer) -> int:
     """Run the Zendesk source once; the rows the API served for it."""
-    reset_request_log(server.url)
-    dlt_support.run_source(settings, "zendesk", SMALL_PAGES)
-    return request_log(server.url, "zendesk")["rows"]
+    return harness.load(settings, server, "zendesk", SMALL_PAGES)["rows"]
 
 
 def snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return {
-            table: con.execute(
-                f"select * exclude (_dlt_load_id, _dlt_id, _fivetran_synced) "
-                f'from raw_zendesk."{table}" order by all'
-            ).fetchall()
-            for table in TABLES
-        }
-    finally:
-        con.close()
+    return harness.snapshot(settings, "raw_zendesk", TABLES, exclude=harness.RUN_STAMPS)
 
 
 def test_incremental_loads_fetch_only_new_and_changed(
     tmp_path: Path, server: SandboxServer
 ) -> None:
-    settings = warehouse_settings(tmp_path / "home", server)
+    settings = harness.warehouse_settings(tmp_path / "home", server)
     assert load(settings, server) == 2 + 3 + 2 + 6  # tickets, users, orgs, audits
     first = snapshot(settings)
     assert {t: len(rows) for t, rows in first.items()} == {
@@ -79,14 +49,13 @@ def test_incremental_loads_fetch_only_new_and_changed(
         "organization": 2,
         "ticket_field_history": 13,
     }
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    columns = {r[0] for r in con.execute("describe raw_zendesk.ticket").fetchall()}
+    columns = {r[0] for r in harness.query(settings, "describe raw_zendesk.ticket")}
     assert set(TICKET_COLUMNS) <= columns  # always-null Fivetran columns exist too
-    assert con.execute(
+    assert harness.query(
+        settings,
         "select field_name, value, user_id from raw_zendesk.ticket_field_history "
-        "where ticket_id = 1 and updated = '2026-01-22 08:00:00'"
-    ).fetchall() == [("satisfaction_score", "good", END_USER + 1)]
-    con.close()
+        "where ticket_id = 1 and updated = '2026-01-22 08:00:00'",
+    ) == [("satisfaction_score", "good", END_USER + 1)]
 
     assert load(settings, server) == 0  # nothing changed at the source: nothing fetched
     assert snapshot(settings) == first
@@ -100,20 +69,18 @@ def test_incremental_loads_fetch_only_new_and_changed(
         "organization": 2,
         "ticket_field_history": 18,
     }
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    assert con.execute("select id, status from raw_zendesk.ticket order by id").fetchall() == [
+    assert harness.query(settings, "select id, status from raw_zendesk.ticket order by id") == [
         (1, "solved"),
         (2, "solved"),
         (3, "new"),
     ]
-    con.close()
 
 
 def test_faults_are_retried_to_the_same_result(tmp_path: Path, server: SandboxServer) -> None:
-    clean = warehouse_settings(tmp_path / "clean", server)
+    clean = harness.warehouse_settings(tmp_path / "clean", server)
     load(clean, server)
     set_faults(server.url, {"probability": 0.3, "kinds": ["429", "500", "503"], "seed": 3})
-    faulty = warehouse_settings(tmp_path / "faulty", server)
+    faulty = harness.warehouse_settings(tmp_path / "faulty", server)
     load(faulty, server)
     assert request_log(server.url, "zendesk")["apis"]["zendesk"]["faults"]  # faults happened
     assert snapshot(faulty) == snapshot(clean)
@@ -122,17 +89,9 @@ def test_faults_are_retried_to_the_same_result(tmp_path: Path, server: SandboxSe
 def test_exhausted_retries_fail_clearly_and_write_nothing(
     tmp_path: Path, server: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(dlt_support.RETRY_CONFIG, "runtime.request_max_attempts", 2)
-    monkeypatch.setitem(dlt_support.RETRY_CONFIG, "runtime.request_backoff_factor", 0.01)
+    harness.fail_fast(monkeypatch)
     set_faults(server.url, {"probability": 1.0, "kinds": ["503"], "seed": 1})
-    settings = warehouse_settings(tmp_path / "home", server)
+    settings = harness.warehouse_settings(tmp_path / "home", server)
     with pytest.raises(Exception, match="503"):
         dlt_support.run_source(settings, "zendesk", SMALL_PAGES)
-    if settings.warehouse_path.exists():
-        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-        tables = con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'raw_zendesk' and table_name not like '\\_dlt%' escape '\\'"
-        ).fetchall()
-        con.close()
-        assert tables == []
+    assert harness.landed_tables(settings, "raw_zendesk") == []
