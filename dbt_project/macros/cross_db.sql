@@ -53,3 +53,13 @@
 {% macro default__text_to_numeric(column_name) -%}
     try_cast(regexp_replace(trim({{ column_name }}), '[,$€£\s]', '', 'g') as {{ dbt.type_numeric() }})
 {%- endmacro %}
+
+{#- A parameter's value from an ad platform's URL tag string ('utm_source=fb&utm_medium=cpc'),
+    null when it is missing or empty. The value runs from the first `name=` to the next '&'. -#}
+{% macro url_tag(column_name, name) -%}
+    {{ return(adapter.dispatch('url_tag', 'roundtrip')(column_name, name)) }}
+{%- endmacro %}
+
+{% macro default__url_tag(column_name, name) -%}
+    nullif(regexp_extract({{ column_name }}, '{{ name }}=([^&]*)', 1), '')
+{%- endmacro %}

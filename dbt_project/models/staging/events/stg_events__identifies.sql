@@ -11,9 +11,7 @@ source as (
 renamed as (
 
     select
-        id as message_id,
-        anonymous_id,
-        user_id,
+        {{ rudderstack_ids() }}
         {{ clean_text('email') }} as email,
         email as email_as_typed,
         first_name,
@@ -22,18 +20,14 @@ renamed as (
         company as company_name,
         context_ip as ip,
         context_user_agent as user_agent,
-        cast(timestamp as timestamp) as occurred_at,
-        cast(original_timestamp as timestamp) as client_occurred_at,
-        cast(sent_at as timestamp) as sent_at,
-        cast(received_at as timestamp) as received_at,
-        cast(uuid_ts as timestamp) as loaded_at,
+        {{ rudderstack_timestamps(client_clock=true) }}
     from source
 
 ),
 
 deduped as (
 
-    {{ dedupe('renamed', 'message_id', 'received_at') }}
+    {{ dedupe_messages('renamed') }}
 
 )
 

@@ -11,9 +11,7 @@ source as (
 renamed as (
 
     select
-        id as message_id,
-        anonymous_id,
-        user_id,
+        {{ rudderstack_ids() }}
         url as page_url,
         path as page_path,
         title as page_title,
@@ -28,18 +26,14 @@ renamed as (
         nullif(regexp_extract(url, '[?&]fbclid=([^&#]+)', 1), '') as fbclid,
         context_ip as ip,
         context_user_agent as user_agent,
-        cast(timestamp as timestamp) as occurred_at,
-        cast(original_timestamp as timestamp) as client_occurred_at,
-        cast(sent_at as timestamp) as sent_at,
-        cast(received_at as timestamp) as received_at,
-        cast(uuid_ts as timestamp) as loaded_at,
+        {{ rudderstack_timestamps(client_clock=true) }}
     from source
 
 ),
 
 deduped as (
 
-    {{ dedupe('renamed', 'message_id', 'received_at') }}
+    {{ dedupe_messages('renamed') }}
 
 )
 

@@ -11,9 +11,7 @@ source as (
 renamed as (
 
     select
-        id as message_id,
-        anonymous_id,
-        user_id,
+        {{ rudderstack_ids() }}
         event,
         event_text,
         channel as sdk_channel,
@@ -23,18 +21,14 @@ renamed as (
         context_ip as ip,
         context_user_agent as user_agent,
         context_library_name as library_name,
-        cast(timestamp as timestamp) as occurred_at,
-        cast(original_timestamp as timestamp) as client_occurred_at,
-        cast(sent_at as timestamp) as sent_at,
-        cast(received_at as timestamp) as received_at,
-        cast(uuid_ts as timestamp) as loaded_at,
+        {{ rudderstack_timestamps(client_clock=true) }}
     from source
 
 ),
 
 deduped as (
 
-    {{ dedupe('renamed', 'message_id', 'received_at') }}
+    {{ dedupe_messages('renamed') }}
 
 )
 

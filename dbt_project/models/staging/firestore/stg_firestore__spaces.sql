@@ -6,9 +6,9 @@ source as (
 
 ),
 
-deduped as (
+live as (
 
-    {{ dedupe('source', '_id', ['updated_at desc', '_fivetran_synced desc']) }}
+    {{ fivetran_live_latest('source', '_id') }}
 
 ),
 
@@ -23,8 +23,7 @@ renamed as (
         cast({{ json_text('data', '$.created_at') }} as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         _fivetran_synced as synced_at,
-    from deduped
-    where not coalesce(_fivetran_deleted, false)
+    from live
 
 )
 

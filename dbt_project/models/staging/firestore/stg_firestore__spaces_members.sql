@@ -6,9 +6,9 @@ source as (
 
 ),
 
-deduped as (
+live as (
 
-    {{ dedupe('source', '_id', ['updated_at desc', '_fivetran_synced desc']) }}
+    {{ fivetran_live_latest('source', '_id') }}
 
 ),
 
@@ -22,8 +22,7 @@ renamed as (
         cast({{ json_text('data', '$.joined_at') }} as timestamp) as joined_at,
         cast(updated_at as timestamp) as updated_at,
         _fivetran_synced as synced_at,
-    from deduped
-    where not coalesce(_fivetran_deleted, false)
+    from live
 
 )
 

@@ -6,9 +6,9 @@ source as (
 
 ),
 
-deduped as (
+live as (
 
-    {{ dedupe('source', '_id', ['updated_at desc', '_fivetran_synced desc']) }}
+    {{ fivetran_live_latest('source', '_id') }}
 
 ),
 
@@ -25,8 +25,7 @@ renamed as (
         json_extract(data, '$.space_ids') as space_ids,
         cast(updated_at as timestamp) as updated_at,
         _fivetran_synced as synced_at,
-    from deduped
-    where not coalesce(_fivetran_deleted, false)
+    from live
 
 )
 

@@ -25,11 +25,9 @@ renamed as (
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,
         tracking_url_template,
-        nullif(regexp_extract(tracking_url_template, 'utm_source=([^&]*)', 1), '') as utm_source,
-        nullif(regexp_extract(tracking_url_template, 'utm_medium=([^&]*)', 1), '') as utm_medium,
-        nullif(
-            regexp_extract(tracking_url_template, 'utm_campaign=([^&]*)', 1), ''
-        ) as utm_campaign,
+        {{ url_tag('tracking_url_template', 'utm_source') }} as utm_source,
+        {{ url_tag('tracking_url_template', 'utm_medium') }} as utm_medium,
+        {{ url_tag('tracking_url_template', 'utm_campaign') }} as utm_campaign,
         cast(updated_at as timestamp) as updated_at,
         _fivetran_synced as synced_at,
     from latest

@@ -1,3 +1,4 @@
+-- One row per deal ↔ company link.
 with
 
 source as (
@@ -9,11 +10,7 @@ source as (
 renamed as (
 
     select
-        {{ surrogate_key(['deal_id', 'company_id']) }} as deal_company_id,
-        cast(deal_id as bigint) as deal_id,
-        cast(company_id as bigint) as company_id,
-        cast(type_id as integer) as association_type_id,
-        _fivetran_synced as synced_at,
+        {{ hubspot_deal_association('company') }}
     from source
 
 )

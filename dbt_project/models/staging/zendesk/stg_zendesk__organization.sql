@@ -6,9 +6,9 @@ source as (
 
 ),
 
-deduped as (
+live as (
 
-    {{ dedupe('source', 'id', ['updated_at desc', '_fivetran_synced desc']) }}
+    {{ fivetran_live_latest('source', 'id') }}
 
 ),
 
@@ -24,8 +24,7 @@ renamed as (
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         _fivetran_synced as synced_at,
-    from deduped
-    where not coalesce(_fivetran_deleted, false)
+    from live
 
 )
 

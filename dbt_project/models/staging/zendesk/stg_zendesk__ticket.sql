@@ -6,9 +6,9 @@ source as (
 
 ),
 
-deduped as (
+live as (
 
-    {{ dedupe('source', 'id', ['updated_at desc', '_fivetran_synced desc']) }}
+    {{ fivetran_live_latest('source', 'id') }}
 
 ),
 
@@ -34,8 +34,7 @@ renamed as (
         coalesce(is_public, true) as is_public,
         url,
         _fivetran_synced as synced_at,
-    from deduped
-    where not coalesce(_fivetran_deleted, false)
+    from live
 
 )
 
