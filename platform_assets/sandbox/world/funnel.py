@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from platform_assets.sandbox.world.billing import annual_seat_price
-from platform_assets.sandbox.world.config import WorldConfig
+from platform_assets.sandbox.world.config import Lag, WorldConfig
 from platform_assets.sandbox.world.population import email_variants
 from platform_assets.sandbox.world.rand import (
     days,
@@ -58,10 +58,10 @@ def choose_signups(
     return s.assign(is_signup=is_signup), base
 
 
-def _step(rng, prev: np.ndarray, rate: float, median: float, sigma: float, end) -> np.ndarray:
+def _step(rng, prev: np.ndarray, rate: float, lag: Lag, end) -> np.ndarray:
     """Next-step times: NaT when the step is not taken or would land after the horizon."""
     take = ~np.isnat(prev) & (rng.random(len(prev)) < rate)
-    at = prev + days(lognormal_days(rng, median, sigma, len(prev)))
+    at = prev + days(lognormal_days(rng, lag.median_days, lag.sigma, len(prev)))
     return np.where(take & (at < end), at, np.datetime64("NaT"))
 
 
@@ -84,25 +84,10 @@ def funnel(
         }
     ).sort_values("person_id", ignore_index=True)
     n = len(f)
-    f["mql_at"] = _step(
-        rng,
-        f.signup_at.to_numpy(),
-        config.mql_rate,
-        config.mql_lag.median_days,
-        config.mql_lag.sigma,
-        end,
-    )
-    f["sql_at"] = _step(
-        rng,
-        f.mql_at.to_numpy(),
-        config.sql_rate,
-        config.sql_lag.median_days,
-        config.sql_lag.sigma,
-        end,
-    )
-    lag = config.opportunity_lag
+    f["mql_at"] = _step(rng, f.signup_at.to_numpy(), config.mql_rate, config.mql_lag, end)
+    f["sql_at"] = _step(rng, f.mql_at.to_numpy(), config.sql_rate, config.sql_lag, end)
     f["opportunity_at"] = _step(
-        rng, f.sql_at.to_numpy(), config.opportunity_rate, lag.median_days, lag.sigma, end
+        rng, f.sql_at.to_numpy(), config.opportunity_rate, config.opportunity_lag, end
     )
     opp = f.opportunity_at.to_numpy()
     won = rng.random(n) < config.won_rate

@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import duckdb
 
-from platform_assets.sandbox.world.sources._paid_media import create_status_versions
+from platform_assets.sandbox.world.sources._paid_media import (
+    create_versions,
+    house_campaign_tag,
+    most_common_tags,
+)
 
 SCHEMA = "src_facebook_ads"
 PLATFORM = "facebook_ads"
@@ -27,23 +31,27 @@ CAMPAIGN_ID_BASE = 23_850_000_000_000_000
 ADSET_ID_BASE = 23_851_000_000_000_000
 AD_ID_BASE = 23_852_000_000_000_000
 CREATIVE_ID_BASE = 23_853_000_000_000_000
+# What an ad's visits carry in their landing URLs: a creative's url_tags repeat them.
+_UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
 
-# Core status → Graph API status of a stopped object.
-_STATUS_SQL = """
-    case v.status
-        when 'active' then 'ACTIVE'
-        when 'paused' then 'PAUSED'
-        when 'removed' then 'DELETED'
-        when 'deleted' then 'DELETED'
-        else 'ARCHIVED'
-    end
-"""
+
+def _status(version: str) -> str:
+    """SQL: the Graph API status of the object version aliased ``version``."""
+    return f"""
+        case {version}.status
+            when 'active' then 'ACTIVE'
+            when 'paused' then 'PAUSED'
+            when 'removed' then 'DELETED'
+            when 'deleted' then 'DELETED'
+            else 'ARCHIVED'
+        end
+    """
 
 
 def project(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``src_facebook_ads`` from ``core`` in the world file, deterministically."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    create_status_versions(con, PLATFORM)
+    create_versions(con, PLATFORM)
     con.execute(
         f"""
         create or replace table {SCHEMA}.account as
@@ -81,18 +89,15 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
                 when upper(c.objective) like 'OUTCOME_%' then upper(c.objective)
                 else 'OUTCOME_' || upper(coalesce(c.objective, 'traffic'))
             end as objective,
-            {_STATUS_SQL} as status,
+            {_status("c")} as status,
             cast(ceil(coalesce(b.daily_spend, 10) * 1.2) * 100 as bigint) as daily_budget,
             c.created_at as created_time,
             c.created_at as start_time,
-            case when v._version = 2 then v._valid_from end as stop_time,
-            v._version,
-            v._valid_from,
-        from core.ad_campaigns as c
-        join status_versions as v
-            on v.level = 'campaign' and v.core_id = c.ad_campaign_id
+            case when c._version = 2 then c._valid_from end as stop_time,
+            c._version,
+            c._valid_from,
+        from campaign_versions as c
         left join budgets as b on b.ad_campaign_id = c.ad_campaign_id
-        where c.ad_platform = '{PLATFORM}'
         order by id, _version
         """
     )
@@ -104,16 +109,14 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
             {ACCOUNT_ID} as account_id,
             {CAMPAIGN_ID_BASE} + g.ad_campaign_id as campaign_id,
             g.name,
-            {_STATUS_SQL} as status,
+            {_status("g")} as status,
             'LOWEST_COST_WITHOUT_CAP' as bid_strategy,
             g.created_at as created_time,
             g.created_at as start_time,
-            case when v._version = 2 then v._valid_from end as end_time,
-            v._version,
-            v._valid_from,
-        from core.ad_groups as g
-        join status_versions as v on v.level = 'ad_group' and v.core_id = g.ad_group_id
-        where g.ad_platform = '{PLATFORM}'
+            case when g._version = 2 then g._valid_from end as end_time,
+            g._version,
+            g._valid_from,
+        from ad_group_versions as g
         order by id, _version
         """
     )
@@ -127,13 +130,11 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
             {ADSET_ID_BASE} + a.ad_group_id as adset_id,
             {CREATIVE_ID_BASE} + a.ad_id as creative_id,
             a.name,
-            {_STATUS_SQL} as status,
+            {_status("a")} as status,
             a.created_at as created_time,
-            v._version,
-            v._valid_from,
-        from core.ads as a
-        join status_versions as v on v.level = 'ad' and v.core_id = a.ad_id
-        where a.ad_platform = '{PLATFORM}'
+            a._version,
+            a._valid_from,
+        from ad_versions as a
         order by id, _version
         """
     )
@@ -143,21 +144,7 @@ def _project_creatives(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         create or replace table {SCHEMA}.adcreatives as
-        with tagged as (
-            select
-                ad_id, utm_source, utm_medium, utm_campaign, utm_content, count(*) as visits,
-            from core.sessions
-            where ad_platform = '{PLATFORM}' and utm_source is not null
-            group by all
-        ),
-        most_common as (
-            select *
-            from tagged
-            qualify row_number() over (
-                partition by ad_id
-                order by visits desc, utm_source, utm_medium, utm_campaign, utm_content
-            ) = 1
-        )
+        with most_common as ({most_common_tags(PLATFORM, "ad_id", _UTM_TAGS)})
         select
             {CREATIVE_ID_BASE} + a.ad_id as id,
             {ACCOUNT_ID} as account_id,
@@ -170,7 +157,7 @@ def _project_creatives(con: duckdb.DuckDBPyConnection) -> None:
                 || '&utm_campaign=' || t.utm_campaign
                 || coalesce('&utm_content=' || t.utm_content, ''),
                 'utm_source=facebook&utm_medium=paid_social&utm_campaign='
-                || lower(regexp_replace(c.name, '[^A-Za-z0-9]+', '_', 'g'))
+                || {house_campaign_tag("c.name")}
                 || '&utm_content=' || a.ad_id
             ) as url_tags,
             'SHARE' as object_type,

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import duckdb
 
-from platform_assets.sandbox.world.sources._paid_media import create_status_versions
+from platform_assets.sandbox.world.sources._paid_media import (
+    create_versions,
+    house_campaign_tag,
+    most_common_tags,
+)
 
 SCHEMA = "src_google_ads"
 PLATFORM = "google_ads"
@@ -23,23 +27,29 @@ CUSTOMER_ID = 5_283_914_076
 CAMPAIGN_ID_BASE = 20_100_000_000
 AD_GROUP_ID_BASE = 130_000_000_000
 AD_ID_BASE = 640_000_000_000
+# What a campaign's visits carry in their landing URLs: its tracking template repeats them.
+_UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign")
 
-_STATUS_SQL = """
-    case
-        when v.status in ('active', 'enabled') then 'ENABLED'
-        when v.status in ('removed', 'deleted') then 'REMOVED'
-        else 'PAUSED'
-    end
-"""
 _CHANNEL_TYPE_SQL = """
     case c.channel when 'display' then 'DISPLAY' when 'video' then 'VIDEO' else 'SEARCH' end
 """
 
 
+def _status(version: str) -> str:
+    """SQL: the Google Ads status of the object version aliased ``version``."""
+    return f"""
+        case
+            when {version}.status in ('active', 'enabled') then 'ENABLED'
+            when {version}.status in ('removed', 'deleted') then 'REMOVED'
+            else 'PAUSED'
+        end
+    """
+
+
 def project(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``src_google_ads`` from ``core`` in the world file, deterministically."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    create_status_versions(con, PLATFORM)
+    create_versions(con, PLATFORM)
     con.execute(
         f"""
         create or replace table {SCHEMA}.customer as
@@ -59,38 +69,27 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         create or replace table {SCHEMA}.campaigns as
-        with tagged as (
-            select ad_campaign_id, utm_source, utm_medium, utm_campaign, count(*) as visits,
-            from core.sessions
-            where ad_platform = '{PLATFORM}' and utm_source is not null
-            group by ad_campaign_id, utm_source, utm_medium, utm_campaign
-            qualify row_number() over (
-                partition by ad_campaign_id
-                order by visits desc, utm_source, utm_medium, utm_campaign
-            ) = 1
-        )
+        with tagged as ({most_common_tags(PLATFORM, "ad_campaign_id", _UTM_TAGS)})
         select
             {CAMPAIGN_ID_BASE} + c.ad_campaign_id as id,
             {CUSTOMER_ID} as customer_id,
             c.name,
-            {_STATUS_SQL} as status,
+            {_status("c")} as status,
             {_CHANNEL_TYPE_SQL} as advertising_channel_type,
-            case when v._version = 1 then 'SERVING' else 'ENDED' end as serving_status,
+            case when c._version = 1 then 'SERVING' else 'ENDED' end as serving_status,
             strftime(c.created_at, '%Y-%m-%d') as start_date,
-            case when v._version = 2 then strftime(v._valid_from, '%Y-%m-%d') end as end_date,
+            case when c._version = 2 then strftime(c._valid_from, '%Y-%m-%d') end as end_date,
             '{{lpurl}}?' || coalesce(
                 'utm_source=' || t.utm_source || '&utm_medium=' || t.utm_medium
                 || '&utm_campaign=' || t.utm_campaign,
                 'utm_source=google&utm_medium=cpc&utm_campaign='
-                || lower(regexp_replace(c.name, '[^A-Za-z0-9]+', '_', 'g'))
+                || {house_campaign_tag("c.name")}
             ) as tracking_url_template,
             c.created_at as created_time,
-            v._version,
-            v._valid_from,
-        from core.ad_campaigns as c
-        join status_versions as v on v.level = 'campaign' and v.core_id = c.ad_campaign_id
+            c._version,
+            c._valid_from,
+        from campaign_versions as c
         left join tagged as t on t.ad_campaign_id = c.ad_campaign_id
-        where c.ad_platform = '{PLATFORM}'
         order by id, _version
         """
     )
@@ -102,20 +101,18 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
             {CAMPAIGN_ID_BASE} + g.ad_campaign_id as campaign_id,
             c.name as campaign_name,
             g.name,
-            {_STATUS_SQL} as status,
+            {_status("g")} as status,
             case {_CHANNEL_TYPE_SQL}
                 when 'DISPLAY' then 'DISPLAY_STANDARD'
                 when 'VIDEO' then 'VIDEO_TRUE_VIEW_IN_STREAM'
                 else 'SEARCH_STANDARD'
             end as type,
             g.created_at as created_time,
-            v._version,
-            v._valid_from,
-        from core.ad_groups as g
+            g._version,
+            g._valid_from,
+        from ad_group_versions as g
         join core.ad_campaigns as c
             on c.ad_platform = g.ad_platform and c.ad_campaign_id = g.ad_campaign_id
-        join status_versions as v on v.level = 'ad_group' and v.core_id = g.ad_group_id
-        where g.ad_platform = '{PLATFORM}'
         order by id, _version
         """
     )
@@ -127,7 +124,7 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
             {AD_GROUP_ID_BASE} + a.ad_group_id as ad_group_id,
             {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
             a.name,
-            {_STATUS_SQL} as status,
+            {_status("a")} as status,
             case {_CHANNEL_TYPE_SQL}
                 when 'DISPLAY' then 'RESPONSIVE_DISPLAY_AD'
                 when 'VIDEO' then 'VIDEO_RESPONSIVE_AD'
@@ -136,13 +133,11 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
             to_json([a.final_url]) as final_urls,
             regexp_extract(a.final_url, '^https?://([^/?#]+)', 1) as display_url,
             a.created_at as created_time,
-            v._version,
-            v._valid_from,
-        from core.ads as a
+            a._version,
+            a._valid_from,
+        from ad_versions as a
         join core.ad_campaigns as c
             on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
-        join status_versions as v on v.level = 'ad' and v.core_id = a.ad_id
-        where a.ad_platform = '{PLATFORM}'
         order by id, _version
         """
     )

@@ -72,35 +72,16 @@ CHANNEL_MAPPING: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _typed_at(month: str) -> str:
+    """SQL: when a row for ``month`` was typed in (a month ahead of the month it plans)."""
+    return f"cast({month} - interval 1 month as timestamp)"
+
+
 def project(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``src_google_sheets`` from ``core`` in the world file, deterministically."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    con.execute(
-        f"""
-        create or replace table {SCHEMA}.marketing_budget as
-        select
-            month as "Month",
-            channel as "Channel",
-            round(budget, 2) as "Budget",
-            cast(month - interval 1 month as timestamp) as _created_at,
-            row_number() over (order by month, channel) as _position,
-        from core.budgets
-        order by month, channel
-        """
-    )
-    con.execute(
-        f"""
-        create or replace table {SCHEMA}.targets as
-        select
-            month as "Month",
-            metric as "Metric",
-            round(target, 2) as "Target",
-            cast(month - interval 1 month as timestamp) as _created_at,
-            row_number() over (order by month, metric) as _position,
-        from core.targets
-        order by month, metric
-        """
-    )
+    _project_plan(con, "marketing_budget", "budgets")
+    _project_plan(con, "targets", "targets")
     con.execute(
         f"""
         create or replace table {SCHEMA}.channel_mapping (
@@ -113,7 +94,28 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
         f"""
         insert into {SCHEMA}.channel_mapping
-        select ?, ?, ?, cast(min(month) - interval 1 month as timestamp), ? from core.budgets
+        select ?, ?, ?, {_typed_at("min(month)")}, ? from core.budgets
         """,
         [[*row, position] for position, row in enumerate(CHANNEL_MAPPING, start=1)],
+    )
+
+
+def _project_plan(con: duckdb.DuckDBPyConnection, table: str, core_table: str) -> None:
+    """(Re)create a Month | <key> | <value> planning sheet from ``core.<core_table>``: budget
+    and targets are the same kind of grid, and the core columns are the header's names in
+    lower case (month, channel, budget), so the header alone says what goes where."""
+    month, key, value = SPREADSHEETS[table].header
+    key_column, value_column = key.lower(), value.lower()
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.{table} as
+        select
+            month as "{month}",
+            {key_column} as "{key}",
+            round({value_column}, 2) as "{value}",
+            {_typed_at("month")} as _created_at,
+            row_number() over (order by month, {key_column}) as _position,
+        from core.{core_table}
+        order by month, {key_column}
+        """
     )

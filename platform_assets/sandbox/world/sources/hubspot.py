@@ -49,18 +49,7 @@ PIPELINE_STAGES: tuple[tuple[str, str, float, bool], ...] = (
     ("closedlost", "Closed Lost", 0.0, True),
 )
 
-LIFECYCLE_STAGES = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-)
 EMAIL_EVENT_TYPES = ("SENT", "DELIVERED", "OPEN", "CLICK", "STATUSCHANGE")
-ENGAGEMENT_TYPES = ("CALL", "MEETING")
 
 # An open deal moves to "qualifiedtobuy" this long after it opens (a closed one: 1/3 of the way).
 OPEN_DEAL_QUALIFY_DAYS = 5
