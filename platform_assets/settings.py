@@ -49,6 +49,9 @@ DEFAULT_CREDENTIALS: dict[str, str] = {
     "google_sheets": "AIza-roundtrip",
 }
 
+DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN = "roundtrip-sandbox-developer-token"
+"""Google Ads wants a developer token (the API access of the app) besides the user's OAuth token."""
+
 
 class SettingsError(ValueError):
     """A setting has a value roundtrip cannot use; the message names the setting and value."""
@@ -63,6 +66,7 @@ class Settings:
     sandbox_port: int = DEFAULT_SANDBOX_PORT
     api_urls: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict)
+    google_ads_developer_token: str = DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN
 
     # --- paths -----------------------------------------------------------------------------
     @property
@@ -148,6 +152,8 @@ class Settings:
             env[f"ROUNDTRIP_{_env_name(api)}_URL"] = url
         for api, key in self.credentials.items():
             env[f"ROUNDTRIP_{_env_name(api)}_CREDENTIAL"] = key
+        if self.google_ads_developer_token != DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN:
+            env["ROUNDTRIP_GOOGLE_ADS_DEVELOPER_TOKEN"] = self.google_ads_developer_token
         return env
 
     def ensure_home(self) -> None:
@@ -227,4 +233,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         sandbox_port=port,
         api_urls=api_urls,
         credentials=credentials,
+        google_ads_developer_token=env.get("ROUNDTRIP_GOOGLE_ADS_DEVELOPER_TOKEN")
+        or DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN,
     )

@@ -26,7 +26,7 @@ from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import HttpBasicAuth
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints
 
 SOURCE = "amplitude"
 HOUR = timedelta(hours=1)
@@ -46,11 +46,10 @@ _TYPES = {
         event_type idfa ip_address language library location_lat location_lng os_name
         os_version platform project_name region start_version user_id uuid version_name""",
 }
-EVENT_COLUMNS: TTableSchemaColumns = {
-    name: {"name": name, "data_type": data_type, "nullable": name != "id"}  # type: ignore[misc]
-    for data_type, names in _TYPES.items()
-    for name in names.split()
-}
+EVENT_COLUMNS: TTableSchemaColumns = column_hints(
+    {name: data_type for data_type, names in _TYPES.items() for name in names.split()},
+    naive_timestamps=False,
+)
 DESCRIPTIONS = {
     "event": "Amplitude events, one row per event (Fivetran's `event`), from the Export API.",
 }

@@ -1,7 +1,8 @@
 """Turn a dlt source into Dagster assets that land raw tables the roundtrip way.
 
 Every SaaS connector in this package is a dlt source factory
-``(base_url, credential) -> DltSource``; :func:`build_source_assets` wraps it in a
+``(base_url, credential) -> DltSource`` (with keyword options where a connector needs more
+settings); :func:`build_source_assets` wraps it in a
 ``@dlt_assets`` multi-asset whose keys are ``["raw", <source>, <table>]``, lands into schema
 ``raw_<source>`` of the warehouse in parquet (the insert path was 5-8x slower), and joins the
 ``duckdb`` concurrency pool. A fresh source and pipeline are built for every run from settings,
@@ -11,9 +12,9 @@ so nothing reads the environment at import time and a second run never reuses a 
 ``context`` annotation when it is decorated.)
 """
 
-
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,17 @@ import dlt
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.source import DltSource
 
 from platform_assets.settings import Settings, load_settings
 from platform_assets.warehouse import DUCKDB_POOL
 
-SourceFactory = Callable[[str, str], DltSource]
-"""(base_url, credential) -> a fresh dlt source."""
+SourceFactory = Callable[..., DltSource]
+"""(base_url, credential, **options) -> a fresh dlt source."""
+
+ConnectorOptions = Callable[[Settings], Mapping[str, Any]]
+"""Settings -> the keyword options a connector needs besides its URL and credential."""
 
 OWNER = "team:data-platform"
 
@@ -45,10 +50,45 @@ RETRY_CONFIG: Mapping[str, Any] = {
 _PLACEHOLDER_URL = "http://placeholder.invalid"
 
 
+def column_hints(
+    types: Mapping[str, str] | str,
+    *,
+    not_null: Collection[str] = ("id",),
+    naive_timestamps: bool = True,
+) -> TTableSchemaColumns:
+    """dlt column hints from column → data type (a mapping, or ``"name:type name:type ..."``).
+
+    Connectors declare every column dbt relies on, because dlt never creates a column that is
+    always null. Each call builds a fresh dict per column: dlt writes into the hint dicts it is
+    given, so two resources must never share one. Columns in ``not_null`` are required; with
+    ``naive_timestamps`` timestamps are naive UTC, as Fivetran lands them (``False`` keeps dlt's
+    time-zone-aware default for the tables that were first landed that way).
+    """
+    if isinstance(types, str):
+        types = dict(item.split(":") for item in types.split())
+    hints: TTableSchemaColumns = {}
+    for name, data_type in types.items():
+        hint: dict[str, Any] = {
+            "name": name,
+            "data_type": data_type,
+            "nullable": name not in not_null,
+        }
+        if naive_timestamps and data_type == "timestamp":
+            hint["timezone"] = False
+        hints[name] = hint  # type: ignore[assignment]
+    return hints
+
+
+def synced_now() -> datetime:
+    """The ``_fivetran_synced`` stamp of a run: now, as naive UTC like the rest of the raw layer."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 class RawTableTranslator(DagsterDltTranslator):
     """Keys dlt resources as ``raw/<source>/<table>`` with the raw layer's group, kinds, owner."""
 
     def __init__(self, source: str, descriptions: Mapping[str, str]) -> None:
+        super().__init__()
         self.source = source
         self.descriptions = descriptions
 
@@ -85,13 +125,25 @@ def make_pipeline(settings: Settings, source: str) -> dlt.Pipeline:
     )
 
 
+def _fresh_source(
+    settings: Settings, source: str, factory: SourceFactory, options: ConnectorOptions | None
+) -> DltSource:
+    """A new source for one run, pointed at the API the settings name (failing at once when it
+    is unreachable): a dlt source cannot be run twice."""
+    settings.require_reachable(source)
+    extra = options(settings) if options else {}
+    return factory(settings.api_url(source), settings.credential(source), **extra)
+
+
 def run_source(
-    settings: Settings, source: str, factory: SourceFactory
+    settings: Settings,
+    source: str,
+    factory: SourceFactory,
+    options: ConnectorOptions | None = None,
 ) -> dlt.common.pipeline.LoadInfo:
     """Run one source outside Dagster (tests, benchmarks): same pipeline, same landing rules."""
-    settings.require_reachable(source)
+    dlt_source = _fresh_source(settings, source, factory, options)
     pipeline = make_pipeline(settings, source)
-    dlt_source = factory(settings.api_url(source), settings.credential(source))
     info = pipeline.run(dlt_source, loader_file_format="parquet")
     info.raise_on_failed_jobs()
     return info
@@ -111,10 +163,13 @@ def build_source_assets(
     source: str,
     factory: SourceFactory,
     descriptions: Mapping[str, str],
+    options: ConnectorOptions | None = None,
 ) -> dg.AssetsDefinition:
     """One multi-asset per source: every dlt resource becomes ``raw/<source>/<table>``.
 
-    ``descriptions`` maps table name → the asset's description (shown in the UI).
+    ``descriptions`` maps table name → the asset's description (shown in the UI); ``options``
+    reads, at run time, what else the connector takes from the settings (the definitions are
+    built from the factory's defaults, so nothing reads the environment at import time).
     """
     translator = RawTableTranslator(source, descriptions)
 
@@ -128,10 +183,9 @@ def build_source_assets(
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         settings = load_settings()
         settings.ensure_home()
-        settings.require_reachable(source)
         yield from dlt.run(
             context=context,
-            dlt_source=factory(settings.api_url(source), settings.credential(source)),
+            dlt_source=_fresh_source(settings, source, factory, options),
             dlt_pipeline=make_pipeline(settings, source),
             dagster_dlt_translator=translator,
             loader_file_format="parquet",

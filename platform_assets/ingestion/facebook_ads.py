@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import dlt
@@ -25,7 +25,8 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
+from platform_assets.ingestion.report_days import days_to_load
 
 SOURCE = "facebook_ads"
 API_VERSION = "v19.0"
@@ -33,9 +34,7 @@ PAGE_LIMIT = 500
 HISTORY_DAYS = 37 * 30  # the insights API reports at most 37 months back
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
-_TIMESTAMP = {"data_type": "timestamp", "timezone": False}
-_ID = {"data_type": "bigint", "nullable": False}
-_SYNCED = {"_fivetran_synced": {**_TIMESTAMP, "nullable": False}}
+_SYNCED = {"_fivetran_synced": "timestamp"}
 
 DESCRIPTIONS = {
     "basic_ad": "Daily delivery per Facebook ad: impressions, link clicks, spend, reach.",
@@ -46,15 +45,6 @@ DESCRIPTIONS = {
     "ad_history": "Every version of every Facebook ad, with its ad set, campaign and creative.",
     "creative_history": "Facebook ad creatives; url_tags carry the UTMs of the landing URLs.",
 }
-
-
-def _hints(columns: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """dlt writes each column's name into its hint dict, so every column needs its own copy."""
-    return {name: dict(hint) for name, hint in columns.items()}
-
-
-def _synced() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _unix(graph_time: str) -> int:
@@ -85,26 +75,11 @@ def _last_complete_day(client: RESTClient, account: str) -> date | None:
     return date.fromisoformat(rows[0]["date_stop"]) if rows else None
 
 
-def _report_days(
-    client: RESTClient, account: str, last_loaded: str | None
-) -> tuple[date, date] | None:
-    """The days still to load: the day after the cursor up to the last complete day."""
-    until = _last_complete_day(client, account)
-    if until is None:
-        return None
-    since = (
-        date.fromisoformat(last_loaded) + timedelta(days=1)
-        if last_loaded
-        else until - timedelta(days=HISTORY_DAYS)
-    )
-    return (since, until) if since <= until else None
-
-
 def _insights(
     client: RESTClient, cursor: dlt.sources.incremental, fields: str
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     for account in _accounts(client):
-        window = _report_days(client, account, cursor.last_value)
+        window = days_to_load(_last_complete_day(client, account), cursor.last_value, HISTORY_DAYS)
         if window is None:
             continue
         params = {
@@ -119,31 +94,46 @@ def _insights(
                 yield account, row
 
 
+def _updated_after(
+    client: RESTClient, edge: str, fields: str, since: str | None, field: str = "updated_time"
+) -> Iterator[dict[str, Any]]:
+    """Every account's ``edge`` objects whose ``field`` is after ``since`` (all when None)."""
+    for account in _accounts(client):
+        params = {"fields": fields, "limit": PAGE_LIMIT}
+        if since:
+            params["filtering"] = json.dumps(
+                [{"field": field, "operator": "GREATER_THAN", "value": _unix(since)}]
+            )
+        for page in client.paginate(f"/act_{account}/{edge}", params=params):
+            yield from page
+
+
 def basic_ad(client: RESTClient) -> Any:
     @dlt.resource(
         name="basic_ad",
         write_disposition="merge",
         primary_key=["ad_id", "date"],
-        columns=_hints(
+        columns=column_hints(
             {
-                "ad_id": _ID,
-                "account_id": _ID,
-                "date": {"data_type": "date", "nullable": False},
-                "impressions": {"data_type": "bigint"},
-                "inline_link_clicks": {"data_type": "bigint"},
-                "spend": {"data_type": "double"},
-                "reach": {"data_type": "bigint"},
-                "frequency": {"data_type": "double"},
-                "ad_name": {"data_type": "text"},
-                "adset_name": {"data_type": "text"},
+                "ad_id": "bigint",
+                "account_id": "bigint",
+                "date": "date",
+                "impressions": "bigint",
+                "inline_link_clicks": "bigint",
+                "spend": "double",
+                "reach": "bigint",
+                "frequency": "double",
+                "ad_name": "text",
+                "adset_name": "text",
                 **_SYNCED,
-            }
+            },
+            not_null=("ad_id", "account_id", "date", "_fivetran_synced"),
         ),
     )
     def resource(
         day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
+        synced = synced_now()
         fields = (
             "account_id,ad_id,ad_name,adset_name,impressions,inline_link_clicks,spend,reach,"
             "frequency"
@@ -171,24 +161,25 @@ def basic_ad_actions(client: RESTClient) -> Any:
         name="basic_ad_actions",
         write_disposition="merge",
         primary_key=["ad_id", "date", "action_type"],
-        columns=_hints(
+        columns=column_hints(
             {
-                "ad_id": _ID,
-                "date": {"data_type": "date", "nullable": False},
-                "action_type": {"data_type": "text", "nullable": False},
-                "index": {"data_type": "bigint"},
-                "value": {"data_type": "double"},
-                "inline": {"data_type": "double"},
-                "_1_d_view": {"data_type": "double"},
-                "_7_d_click": {"data_type": "double"},
+                "ad_id": "bigint",
+                "date": "date",
+                "action_type": "text",
+                "index": "bigint",
+                "value": "double",
+                "inline": "double",
+                "_1_d_view": "double",
+                "_7_d_click": "double",
                 **_SYNCED,
-            }
+            },
+            not_null=("ad_id", "date", "action_type", "_fivetran_synced"),
         ),
     )
     def resource(
         day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
+        synced = synced_now()
         for _, row in _insights(client, day, "ad_id,actions"):
             for index, action in enumerate(row.get("actions", [])):
                 yield {
@@ -208,7 +199,7 @@ def _history(
     table: str,
     edge: str,
     fields: str,
-    columns: dict[str, Any],
+    types: dict[str, str],
     shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row,
 ) -> Any:
     """One version table: objects whose ``updated_time`` passed the cursor, keyed by version."""
@@ -217,29 +208,17 @@ def _history(
         name=table,
         write_disposition="merge",
         primary_key=["id", "updated_time"],
-        columns=_hints(
-            {
-                "id": _ID,
-                "updated_time": {**_TIMESTAMP, "nullable": False},
-                **columns,
-                **_SYNCED,
-            }
-        ),  # fmt: skip
+        columns=column_hints(
+            {"id": "bigint", "updated_time": "timestamp", **types, **_SYNCED},
+            not_null=("id", "updated_time", "_fivetran_synced"),
+        ),
     )
     def resource(
         updated: dlt.sources.incremental[str] = dlt.sources.incremental("updated_time"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
-        for account in _accounts(client):
-            params = {"fields": fields, "limit": PAGE_LIMIT}
-            if updated.last_value:
-                params["filtering"] = json.dumps(
-                    [{"field": "updated_time", "operator": "GREATER_THAN",
-                      "value": _unix(updated.last_value)}]
-                )  # fmt: skip
-            for page in client.paginate(f"/act_{account}/{edge}", params=params):
-                for row in page:
-                    yield {**shape(row), "_fivetran_synced": synced}
+        synced = synced_now()
+        for row in _updated_after(client, edge, fields, updated.last_value):
+            yield {**shape(row), "_fivetran_synced": synced}
 
     return resource
 
@@ -256,12 +235,12 @@ def creative_history(client: RESTClient) -> Any:
         name="creative_history",
         write_disposition="merge",
         primary_key="id",
-        columns=_hints(
+        columns=column_hints(
             {
-                "id": _ID,
-                "account_id": {"data_type": "bigint"},
+                "id": "bigint",
+                "account_id": "bigint",
                 **{
-                    c: {"data_type": "text"}
+                    c: "text"
                     for c in (
                         "name",
                         "title",
@@ -275,7 +254,8 @@ def creative_history(client: RESTClient) -> Any:
                     )
                 },
                 **_SYNCED,
-            }
+            },
+            not_null=("id", "_fivetran_synced"),
         ),
     )
     def resource() -> Iterator[dict[str, Any]]:
@@ -283,18 +263,13 @@ def creative_history(client: RESTClient) -> Any:
         # the load, so a failed run keeps the old one); creatives carry no time of their own.
         state = dlt.current.resource_state()
         last = state.get("ads_updated_time")
-        newest, synced = last, _synced()
-        for account in _accounts(client):
-            params = {"fields": f"updated_time,creative{{{fields}}}", "limit": PAGE_LIMIT}
-            if last:
-                params["filtering"] = json.dumps(
-                    [{"field": "ad.updated_time", "operator": "GREATER_THAN",
-                      "value": _unix(last)}]
-                )  # fmt: skip
-            for page in client.paginate(f"/act_{account}/ads", params=params):
-                for ad in page:
-                    newest = max(newest or ad["updated_time"], ad["updated_time"])
-                    yield {**ad["creative"], "_fivetran_synced": synced}
+        newest, synced = last, synced_now()
+        ads = _updated_after(
+            client, "ads", f"updated_time,creative{{{fields}}}", last, "ad.updated_time"
+        )
+        for ad in ads:
+            newest = max(newest or ad["updated_time"], ad["updated_time"])
+            yield {**ad["creative"], "_fivetran_synced": synced}
         state["ads_updated_time"] = newest
 
     return resource
@@ -304,8 +279,6 @@ def creative_history(client: RESTClient) -> Any:
 def facebook_ads_source(base_url: str, credential: str) -> list[Any]:
     """Every Facebook Ads table roundtrip lands, read from the Marketing API at ``base_url``."""
     client = _client(base_url, credential)
-    text = {"data_type": "text"}
-    budget = {"data_type": "bigint"}
     return [
         basic_ad(client),
         basic_ad_actions(client),
@@ -313,24 +286,23 @@ def facebook_ads_source(base_url: str, credential: str) -> list[Any]:
             client, "campaign_history", "campaigns",
             "id,account_id,name,objective,status,daily_budget,created_time,start_time,"
             "stop_time,updated_time",
-            {"account_id": {"data_type": "bigint"}, "name": text, "objective": text,
-             "status": text, "daily_budget": budget, "lifetime_budget": budget,
-             "budget_remaining": {"data_type": "double"}, "created_time": _TIMESTAMP,
-             "start_time": _TIMESTAMP, "stop_time": _TIMESTAMP},
+            {"account_id": "bigint", "name": "text", "objective": "text", "status": "text",
+             "daily_budget": "bigint", "lifetime_budget": "bigint",
+             "budget_remaining": "double", "created_time": "timestamp",
+             "start_time": "timestamp", "stop_time": "timestamp"},
         ),
         _history(
             client, "ad_set_history", "adsets",
             "id,account_id,campaign_id,name,status,bid_strategy,start_time,end_time,updated_time",
-            {"account_id": {"data_type": "bigint"}, "campaign_id": {"data_type": "bigint"},
-             "name": text, "status": text, "bid_strategy": text, "daily_budget": budget,
-             "budget_remaining": budget, "start_time": _TIMESTAMP, "end_time": _TIMESTAMP},
+            {"account_id": "bigint", "campaign_id": "bigint", "name": "text",
+             "status": "text", "bid_strategy": "text", "daily_budget": "bigint",
+             "budget_remaining": "bigint", "start_time": "timestamp", "end_time": "timestamp"},
         ),
         _history(
             client, "ad_history", "ads",
             "id,account_id,campaign_id,adset_id,name,status,updated_time,creative{id}",
-            {"account_id": {"data_type": "bigint"}, "campaign_id": {"data_type": "bigint"},
-             "ad_set_id": {"data_type": "bigint"}, "creative_id": {"data_type": "bigint"},
-             "name": text, "status": text},
+            {"account_id": "bigint", "campaign_id": "bigint", "ad_set_id": "bigint",
+             "creative_id": "bigint", "name": "text", "status": "text"},
             _ad_shape,
         ),
         creative_history(client),

@@ -17,13 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dlt
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from requests import Request, Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints
 
 SOURCE = "firestore"
 PROJECT = "roundtrip-app"
@@ -37,13 +36,10 @@ COLLECTIONS: dict[str, tuple[str, bool]] = {
     "spaces": ("spaces", False),
     "spaces_members": ("members", True),
 }
-COLUMNS: TTableSchemaColumns = {
-    "_id": {"name": "_id", "data_type": "text", "nullable": False},
-    "data": {"name": "data", "data_type": "json"},
-    "updated_at": {"name": "updated_at", "data_type": "timestamp"},
-    "_fivetran_synced": {"name": "_fivetran_synced", "data_type": "timestamp"},
-    "_fivetran_deleted": {"name": "_fivetran_deleted", "data_type": "bool"},
-}
+COLUMNS = (
+    "_id:text data:json updated_at:timestamp _fivetran_synced:timestamp _fivetran_deleted:bool"
+)
+"""Every raw Firestore table: the document's id and JSON, its update time, Fivetran's flags."""
 DESCRIPTIONS = {
     "users": "The app's user documents (Firestore `users`): `_id`, `data` JSON, `updated_at`.",
     "spaces": "The app's workspaces (Firestore `spaces`): `_id`, `data` JSON, `updated_at`.",
@@ -144,7 +140,11 @@ def firestore_source(base_url: str, credential: str, page_size: int = PAGE_SIZE)
 
     return [
         dlt.resource(
-            documents, name=table, primary_key="_id", write_disposition="merge", columns=COLUMNS
+            documents,
+            name=table,
+            primary_key="_id",
+            write_disposition="merge",
+            columns=column_hints(COLUMNS, not_null=("_id",), naive_timestamps=False),
         )(collection_id, group)
         for table, (collection_id, group) in COLLECTIONS.items()
     ]

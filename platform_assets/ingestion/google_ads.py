@@ -17,8 +17,8 @@ sync. Customers are discovered with ``customers:listAccessibleCustomers``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import dlt
@@ -26,19 +26,15 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
+from platform_assets.ingestion.report_days import days_to_load
+from platform_assets.settings import DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN, Settings
 
 SOURCE = "google_ads"
 API_VERSION = "v17"
-DEVELOPER_TOKEN = "roundtrip-sandbox-developer-token"
 HISTORY_DAYS = 2 * 365
 EPOCH = "1970-01-01 00:00:00"
 ID_CHUNK = 1000
-
-_TEXT = {"data_type": "text"}
-_BIGINT = {"data_type": "bigint"}
-_KEY = {"data_type": "bigint", "nullable": False}
-_SYNCED = {"_fivetran_synced": {"data_type": "timestamp", "timezone": False, "nullable": False}}
 
 DESCRIPTIONS = {
     "campaign_stats": "Daily Google Ads metrics per campaign and network; cost in micros.",
@@ -76,20 +72,35 @@ _HISTORY: dict[str, tuple[str, str, str, dict[str, str], str]] = {
         "change_status.ad_group_ad",
     ),
 }  # fmt: skip
-_HISTORY_COLUMNS: dict[str, dict[str, Any]] = {
-    "campaign_history": {"customer_id": _BIGINT, "advertising_channel_subtype": _TEXT},
-    "ad_group_history": {"campaign_id": _BIGINT},
-    "ad_history": {"ad_group_id": _BIGINT, "final_urls": _TEXT},
+_SYNCED = {"_fivetran_synced": "timestamp"}
+# Raw column types of the version tables where they are not text (and columns not read).
+_HISTORY_TYPES: dict[str, dict[str, str]] = {
+    "campaign_history": {"customer_id": "bigint", "advertising_channel_subtype": "text"},
+    "ad_group_history": {"campaign_id": "bigint"},
+    "ad_history": {"ad_group_id": "bigint", "final_urls": "text"},
 }
-
-
-def _hints(columns: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """dlt writes each column's name into its hint dict, so every column needs its own copy."""
-    return {name: dict(hint) for name, hint in columns.items()}
-
-
-def _synced() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+_METRICS = ("clicks", "impressions", "cost_micros", "conversions", "conversions_value",
+            "interactions", "view_through_conversions")  # fmt: skip
+# The daily reports, GAQL field → raw column.
+_STATS_FIELDS = {
+    "campaign.id": "id",
+    "customer.id": "customer_id",
+    "segments.date": "date",
+    "segments.ad_network_type": "ad_network_type",
+    **{f"metrics.{m}": m for m in _METRICS},
+}
+_CLICK_FIELDS = {
+    "click_view.gclid": "gclid",
+    "segments.date": "date",
+    "customer.id": "customer_id",
+    "campaign.id": "campaign_id",
+    "ad_group.id": "ad_group_id",
+    "click_view.ad_group_ad": "ad_group_ad",
+    "segments.ad_network_type": "ad_network_type",
+    "segments.device": "device",
+    "segments.click_type": "click_type",
+    "metrics.clicks": "clicks",
+}
 
 
 def _camel(name: str) -> str:
@@ -108,10 +119,10 @@ def field(result: dict[str, Any], gaql: str) -> Any:
 class GoogleAds:
     """The search endpoint of one API base URL, with the connector's auth headers."""
 
-    def __init__(self, base_url: str, credential: str) -> None:
+    def __init__(self, base_url: str, credential: str, developer_token: str) -> None:
         self.client = RESTClient(
             base_url=f"{base_url.rstrip('/')}/{API_VERSION}",
-            headers={"developer-token": DEVELOPER_TOKEN},
+            headers={"developer-token": developer_token},
             auth=BearerTokenAuth(credential),
             paginator=JSONResponseCursorPaginator(
                 cursor_path="nextPageToken", cursor_body_path="pageToken"
@@ -128,6 +139,15 @@ class GoogleAds:
         for page in self.client.paginate(path, method="POST", json={"query": query}):
             yield from page
 
+    def select(
+        self, customer: str, fields: Mapping[str, str], clauses: str
+    ) -> Iterator[dict[str, Any]]:
+        """``SELECT <fields> <clauses>``, each result as {raw column: value}; ``fields`` maps
+        GAQL field → raw column."""
+        query = f"SELECT {', '.join(fields)} {clauses}"
+        for row in self.search(customer, query):
+            yield {column: field(row, gaql) for gaql, column in fields.items()}
+
     def report_days(self, customer: str, last_loaded: str | None) -> tuple[date, date] | None:
         """The days still to load: the day after the cursor up to the account's yesterday."""
         rows = list(
@@ -137,15 +157,8 @@ class GoogleAds:
                 "WHERE segments.date DURING YESTERDAY",
             )
         )
-        if not rows:
-            return None
-        until = date.fromisoformat(field(rows[0], "segments.date"))
-        since = (
-            date.fromisoformat(last_loaded) + timedelta(days=1)
-            if last_loaded
-            else until - timedelta(days=HISTORY_DAYS)
-        )
-        return (since, until) if since <= until else None
+        yesterday = date.fromisoformat(field(rows[0], "segments.date")) if rows else None
+        return days_to_load(yesterday, last_loaded, HISTORY_DAYS)
 
     def days_with_clicks(self, customer: str, last_loaded: str | None) -> list[str]:
         """The days still to load that had clicks: click_view is asked one day at a time, so
@@ -163,50 +176,39 @@ class GoogleAds:
 
 
 def campaign_stats(api: GoogleAds) -> Any:
-    metrics = ("clicks", "impressions", "cost_micros", "conversions", "conversions_value",
-               "interactions", "view_through_conversions")  # fmt: skip
-
     @dlt.resource(
         name="campaign_stats",
         write_disposition="merge",
         primary_key=["id", "date", "ad_network_type"],
-        columns=_hints(
+        columns=column_hints(
             {
-                "id": _KEY,
-                "customer_id": _BIGINT,
-                "date": {"data_type": "date", "nullable": False},
-                "ad_network_type": {"data_type": "text", "nullable": False},
-                "device": _TEXT,
-                **{m: _BIGINT for m in metrics},
-                "conversions": {"data_type": "double"},
-                "conversions_value": {"data_type": "double"},
+                "id": "bigint",
+                "customer_id": "bigint",
+                "date": "date",
+                "ad_network_type": "text",
+                "device": "text",
+                **{m: "bigint" for m in _METRICS},
+                "conversions": "double",
+                "conversions_value": "double",
                 **_SYNCED,
-            }
+            },
+            not_null=("id", "date", "ad_network_type", "_fivetran_synced"),
         ),
     )
     def resource(
         day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
+        synced = synced_now()
         for customer in api.customers():
             window = api.report_days(customer, day.last_value)
             if window is None:
                 continue
-            query = (
-                "SELECT customer.id, campaign.id, segments.date, segments.ad_network_type, "
-                + ", ".join(f"metrics.{m}" for m in metrics)
-                + f" FROM campaign WHERE segments.date BETWEEN '{window[0]}' AND '{window[1]}'"
-                " ORDER BY segments.date"
+            clauses = (
+                f"FROM campaign WHERE segments.date BETWEEN '{window[0]}' AND '{window[1]}' "
+                "ORDER BY segments.date"
             )
-            for row in api.search(customer, query):
-                yield {
-                    "id": field(row, "campaign.id"),
-                    "customer_id": field(row, "customer.id"),
-                    "date": field(row, "segments.date"),
-                    "ad_network_type": field(row, "segments.ad_network_type"),
-                    **{m: field(row, f"metrics.{m}") for m in metrics},
-                    "_fivetran_synced": synced,
-                }
+            for row in api.select(customer, _STATS_FIELDS, clauses):
+                yield {**row, "_fivetran_synced": synced}
 
     return resource
 
@@ -216,45 +218,29 @@ def click_view(api: GoogleAds) -> Any:
         name="click_view",
         write_disposition="merge",
         primary_key="gclid",
-        columns=_hints(
+        columns=column_hints(
             {
-                "gclid": {"data_type": "text", "nullable": False},
-                "date": {"data_type": "date", "nullable": False},
-                "customer_id": _BIGINT,
-                "campaign_id": _BIGINT,
-                "ad_group_id": _BIGINT,
-                **{c: _TEXT for c in ("ad_group_ad", "ad_network_type", "device", "click_type")},
-                "clicks": _BIGINT,
+                "gclid": "text",
+                "date": "date",
+                "customer_id": "bigint",
+                "campaign_id": "bigint",
+                "ad_group_id": "bigint",
+                **{c: "text" for c in ("ad_group_ad", "ad_network_type", "device", "click_type")},
+                "clicks": "bigint",
                 **_SYNCED,
-            }
+            },
+            not_null=("gclid", "date", "_fivetran_synced"),
         ),
     )
     def resource(
         day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
+        synced = synced_now()
         for customer in api.customers():
             for clicked in api.days_with_clicks(customer, day.last_value):
-                query = (
-                    "SELECT click_view.gclid, click_view.ad_group_ad, segments.date, "
-                    "segments.ad_network_type, segments.device, segments.click_type, "
-                    "campaign.id, ad_group.id, customer.id, metrics.clicks "
-                    f"FROM click_view WHERE segments.date = '{clicked}'"
-                )
-                for row in api.search(customer, query):
-                    yield {
-                        "gclid": field(row, "click_view.gclid"),
-                        "date": field(row, "segments.date"),
-                        "customer_id": field(row, "customer.id"),
-                        "campaign_id": field(row, "campaign.id"),
-                        "ad_group_id": field(row, "ad_group.id"),
-                        "ad_group_ad": field(row, "click_view.ad_group_ad"),
-                        "ad_network_type": field(row, "segments.ad_network_type"),
-                        "device": field(row, "segments.device"),
-                        "click_type": field(row, "segments.click_type"),
-                        "clicks": field(row, "metrics.clicks"),
-                        "_fivetran_synced": synced,
-                    }
+                clauses = f"FROM click_view WHERE segments.date = '{clicked}'"
+                for row in api.select(customer, _CLICK_FIELDS, clauses):
+                    yield {**row, "_fivetran_synced": synced}
 
     return resource
 
@@ -271,14 +257,15 @@ def history(api: GoogleAds, table: str) -> Any:
         name=table,
         write_disposition="merge",
         primary_key=["id", "updated_at"],
-        columns=_hints(
+        columns=column_hints(
             {
-                "id": _KEY,
-                "updated_at": {"data_type": "timestamp", "timezone": False, "nullable": False},
-                **{column: _TEXT for column in fields.values() if column != "id"},
-                **_HISTORY_COLUMNS[table],
+                "id": "bigint",
+                "updated_at": "timestamp",
+                **{column: "text" for column in fields.values() if column != "id"},
+                **_HISTORY_TYPES[table],
                 **_SYNCED,
-            }
+            },
+            not_null=("id", "updated_at", "_fivetran_synced"),
         ),
     )
     def resource(
@@ -286,7 +273,7 @@ def history(api: GoogleAds, table: str) -> Any:
             "updated_at", initial_value=EPOCH
         ),
     ) -> Iterator[dict[str, Any]]:
-        synced = _synced()
+        synced = synced_now()
         for customer in api.customers():
             changes = api.search(
                 customer,
@@ -302,11 +289,8 @@ def history(api: GoogleAds, table: str) -> Any:
             ids = sorted(changed, key=int)
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ", ".join(ids[start : start + ID_CHUNK])
-                query = (
-                    f"SELECT {', '.join(fields)} FROM {gaql_resource} WHERE {id_field} IN ({chunk})"
-                )
-                for row in api.search(customer, query):
-                    item = {column: field(row, gaql) for gaql, column in fields.items()}
+                clauses = f"FROM {gaql_resource} WHERE {id_field} IN ({chunk})"
+                for item in api.select(customer, fields, clauses):
                     if "final_urls" in item:  # Fivetran lands repeated fields as JSON text
                         item["final_urls"] = json.dumps(item["final_urls"])
                     yield {**item, "updated_at": changed[str(item["id"])],
@@ -316,10 +300,19 @@ def history(api: GoogleAds, table: str) -> Any:
 
 
 @dlt.source(name=SOURCE)
-def google_ads_source(base_url: str, credential: str) -> list[Any]:
+def google_ads_source(
+    base_url: str, credential: str, developer_token: str = DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN
+) -> list[Any]:
     """Every Google Ads table roundtrip lands, read from the Google Ads API at ``base_url``."""
-    api = GoogleAds(base_url, credential)
+    api = GoogleAds(base_url, credential, developer_token)
     return [campaign_stats(api), click_view(api), *(history(api, table) for table in _HISTORY)]
 
 
-google_ads_assets = build_source_assets(SOURCE, google_ads_source, DESCRIPTIONS)
+def connector_options(settings: Settings) -> dict[str, str]:
+    """What the connector takes from the settings besides its URL and OAuth token."""
+    return {"developer_token": settings.google_ads_developer_token}
+
+
+google_ads_assets = build_source_assets(
+    SOURCE, google_ads_source, DESCRIPTIONS, options=connector_options
+)

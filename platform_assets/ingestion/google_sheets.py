@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ import dlt
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, synced_now
 
 SOURCE = "google_sheets"
 
@@ -111,7 +111,7 @@ def google_sheets_source(base_url: str, credential: str) -> Iterator[Any]:
     )
 
     def read(config: SheetConfig) -> Iterator[dict[str, Any]]:
-        synced_at = datetime.now(UTC).replace(tzinfo=None)
+        synced_at = synced_now()
         response = client.get(
             f"/v4/spreadsheets/{config.spreadsheet_id}/values/{quote(config.range, safe='')}",
             params={"majorDimension": "ROWS", "valueRenderOption": "FORMATTED_VALUE"},

@@ -34,7 +34,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from requests import Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
 
 SOURCE = "hubspot"
 SEARCH_RESULT_CAP = 10_000
@@ -49,15 +49,8 @@ class HubSpotApiError(RuntimeError):
 
 
 def _columns(spec: str) -> TTableSchemaColumns:
-    """``"name:type ..."`` → dlt hints; timestamps are naive UTC, as Fivetran lands them."""
-    columns: TTableSchemaColumns = {}
-    for item in spec.split():
-        name, data_type = item.split(":")
-        column: dict[str, Any] = {"name": name, "data_type": data_type, "nullable": True}
-        if data_type == "timestamp":
-            column["timezone"] = False
-        columns[name] = column  # type: ignore[assignment]
-    return columns
+    """``"name:type ..."`` → dlt hints: every column nullable, timestamps naive UTC."""
+    return column_hints(spec, not_null=())
 
 
 # HubSpot property → dlt type, per object (text unless named); every one is requested and landed.
@@ -320,7 +313,7 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
     (tests use small pages to exercise pagination and the search cap).
     """
     client = RESTClient(base_url=base_url.rstrip("/"), auth=BearerTokenAuth(credential))
-    synced = datetime.now(UTC).replace(tzinfo=None)
+    synced = synced_now()
 
     def call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response: Response = client.request(path, method=method, **kwargs)

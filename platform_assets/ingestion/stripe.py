@@ -34,7 +34,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from requests import Request, Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
 
 SOURCE = "stripe"
 PAGE_SIZE = 100
@@ -141,17 +141,6 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-def _hints(table: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: {
-            "data_type": kind,
-            "nullable": name != "id",
-            **({"timezone": False} if kind == "timestamp" else {}),
-        }
-        for name, kind in COLUMNS[table].items()
-    }
-
-
 # --- API objects → Fivetran rows --------------------------------------------------------------
 def _time(epoch: int | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).replace(tzinfo=None)
@@ -166,9 +155,11 @@ def _id(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else value
 
 
-def _pick(obj: Obj, names: Iterable[str], times: Iterable[str] = ()) -> Row:
-    row = {name: obj.get(name) for name in names}
-    row.update({name: _time(obj.get(name)) for name in times})
+def _pick(obj: Obj, names: str, times: str = "") -> Row:
+    """The fields ``names`` (space-separated) as they are, and ``times`` as timestamps;
+    ``metadata`` as JSON text."""
+    row = {name: obj.get(name) for name in names.split()}
+    row.update({name: _time(obj.get(name)) for name in times.split()})
     if "metadata" in row:
         row["metadata"] = _json(obj.get("metadata"))
     return row
@@ -180,21 +171,9 @@ def customer_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "balance",
-                "currency",
-                "delinquent",
-                "description",
-                "email",
-                "invoice_prefix",
-                "livemode",
-                "metadata",
-                "name",
-                "phone",
-                "tax_exempt",
-            ),
-            ("created",),
+            "id balance currency delinquent description email invoice_prefix livemode metadata "
+            "name phone tax_exempt",
+            "created",
         ),
         "account_balance": obj.get("balance"),
         "address_city": address.get("city"),
@@ -214,19 +193,9 @@ def product_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "active",
-                "description",
-                "livemode",
-                "name",
-                "shippable",
-                "statement_descriptor",
-                "type",
-                "unit_label",
-                "url",
-            ),
-            ("created", "updated"),
+            "id active description livemode name shippable statement_descriptor type unit_label "
+            "url",
+            "created updated",
         ),
         "images": _json(obj.get("images")),
         "is_deleted": bool(obj.get("deleted", False)),
@@ -238,19 +207,9 @@ def price_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "active",
-                "billing_scheme",
-                "currency",
-                "livemode",
-                "metadata",
-                "nickname",
-                "type",
-                "unit_amount",
-                "unit_amount_decimal",
-            ),
-            ("created",),
+            "id active billing_scheme currency livemode metadata nickname type unit_amount "
+            "unit_amount_decimal",
+            "created",
         ),
         "product_id": _id(obj.get("product")),
         "recurring_aggregate_usage": recurring.get("aggregate_usage"),
@@ -265,27 +224,9 @@ def subscription_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "cancel_at_period_end",
-                "days_until_due",
-                "livemode",
-                "metadata",
-                "quantity",
-                "status",
-            ),
-            (
-                "billing_cycle_anchor",
-                "cancel_at",
-                "canceled_at",
-                "created",
-                "current_period_end",
-                "current_period_start",
-                "ended_at",
-                "start_date",
-                "trial_end",
-                "trial_start",
-            ),
+            "id cancel_at_period_end days_until_due livemode metadata quantity status",
+            "billing_cycle_anchor cancel_at canceled_at created current_period_end "
+            "current_period_start ended_at start_date trial_end trial_start",
         ),
         "_fivetran_start": context.version_time,
         "billing": obj.get("collection_method"),
@@ -300,7 +241,7 @@ def subscription_item_rows(obj: Obj, context: Context) -> Iterator[Row]:
     items = context.embedded(obj["items"])
     for item in items:
         yield {
-            **_pick(item, ("id", "metadata", "quantity"), ("created",)),
+            **_pick(item, "id metadata quantity", "created"),
             "current_period_end": _time(obj.get("current_period_end")),
             "current_period_start": _time(obj.get("current_period_start")),
             "plan_id": _id(item.get("price") or item.get("plan")),
@@ -313,42 +254,11 @@ def invoice_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "amount_due",
-                "amount_paid",
-                "amount_remaining",
-                "attempt_count",
-                "attempted",
-                "auto_advance",
-                "billing_reason",
-                "currency",
-                "description",
-                "ending_balance",
-                "footer",
-                "hosted_invoice_url",
-                "invoice_pdf",
-                "livemode",
-                "metadata",
-                "number",
-                "paid",
-                "receipt_number",
-                "starting_balance",
-                "statement_descriptor",
-                "status",
-                "subtotal",
-                "tax",
-                "total",
-                "application_fee_amount",
-            ),
-            (
-                "created",
-                "due_date",
-                "next_payment_attempt",
-                "period_end",
-                "period_start",
-                "webhooks_delivered_at",
-            ),
+            "id amount_due amount_paid amount_remaining attempt_count attempted auto_advance "
+            "billing_reason currency description ending_balance footer hosted_invoice_url "
+            "invoice_pdf livemode metadata number paid receipt_number starting_balance "
+            "statement_descriptor status subtotal tax total application_fee_amount",
+            "created due_date next_payment_attempt period_end period_start webhooks_delivered_at",
         ),
         "billing": obj.get("collection_method"),
         "charge_id": _id(obj.get("charge")),
@@ -375,18 +285,8 @@ def invoice_line_item_rows(obj: Obj, context: Context) -> Iterator[Row]:
         yield {
             **_pick(
                 line,
-                (
-                    "id",
-                    "amount",
-                    "currency",
-                    "description",
-                    "discountable",
-                    "livemode",
-                    "metadata",
-                    "proration",
-                    "quantity",
-                    "type",
-                ),
+                "id amount currency description discountable livemode metadata proration quantity "
+                "type",
             ),
             "invoice_id": obj["id"],
             "invoice_item_id": _id(line.get("invoice_item")),
@@ -405,29 +305,11 @@ def charge_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "amount",
-                "amount_refunded",
-                "application_fee_amount",
-                "calculated_statement_descriptor",
-                "captured",
-                "currency",
-                "description",
-                "failure_code",
-                "failure_message",
-                "livemode",
-                "metadata",
-                "paid",
-                "receipt_email",
-                "receipt_number",
-                "receipt_url",
-                "refunded",
-                "status",
-                "statement_descriptor",
-                "transfer_group",
-            ),
-            ("created",),
+            "id amount amount_refunded application_fee_amount calculated_statement_descriptor "
+            "captured currency description failure_code failure_message livemode metadata paid "
+            "receipt_email receipt_number receipt_url refunded status statement_descriptor "
+            "transfer_group",
+            "created",
         ),
         "application": _id(obj.get("application")),
         "balance_transaction_id": _id(obj.get("balance_transaction")),
@@ -450,18 +332,8 @@ def refund_rows(obj: Obj, context: Context) -> Iterator[Row]:
     yield {
         **_pick(
             obj,
-            (
-                "id",
-                "amount",
-                "currency",
-                "description",
-                "failure_reason",
-                "metadata",
-                "reason",
-                "receipt_number",
-                "status",
-            ),
-            ("created",),
+            "id amount currency description failure_reason metadata reason receipt_number status",
+            "created",
         ),
         "balance_transaction_id": _id(obj.get("balance_transaction")),
         "charge_id": _id(obj.get("charge")),
@@ -471,6 +343,18 @@ def refund_rows(obj: Obj, context: Context) -> Iterator[Row]:
 
 
 # --- reading changes --------------------------------------------------------------------------
+def _list(client: RESTClient, path: str, params: Mapping[str, Any]) -> Iterator[Obj]:
+    """Every object of a Stripe list endpoint, 100 a page, following ``starting_after``."""
+    pages = client.paginate(
+        path,
+        params={**params, "limit": PAGE_SIZE},
+        paginator=StripePaginator(),
+        data_selector="data",
+    )
+    for page in pages:
+        yield from page
+
+
 @dataclass
 class Context:
     """What a row mapper may need besides the object: when this version started, and the
@@ -485,9 +369,7 @@ class Context:
             url = listing["url"].removeprefix("/v1")
             path, _, query = url.partition("?")
             params = dict(part.split("=", 1) for part in query.split("&") if part)
-            params.update(limit=PAGE_SIZE, starting_after=data[-1]["id"])
-            for page in self.client.paginate(path, params=params, paginator=StripePaginator()):
-                data.extend(page)
+            data.extend(_list(self.client, path, {**params, "starting_after": data[-1]["id"]}))
         return data
 
 
@@ -570,24 +452,11 @@ def _versions(client: RESTClient, table: Table, state: dict[str, Any]) -> Iterat
         response.raise_for_status()
         newest = response.json()["data"]
         snapshot = newest[0]["created"] if newest else 0
-        for page in client.paginate(
-            f"/{table.path}",
-            params={"limit": PAGE_SIZE, **table.list_params},
-            paginator=StripePaginator(),
-            data_selector="data",
-        ):
-            for obj in page:
-                yield _time(snapshot), obj
+        for obj in _list(client, f"/{table.path}", table.list_params):
+            yield _time(snapshot), obj
         state["events_created"] = snapshot
         return
-    events: list[Obj] = []
-    for page in client.paginate(
-        "/events",
-        params={"limit": PAGE_SIZE, "created[gt]": cursor, **types},
-        paginator=StripePaginator(),
-        data_selector="data",
-    ):
-        events.extend(page)
+    events = list(_list(client, "/events", {"created[gt]": cursor, **types}))
     events.sort(key=lambda event: (event["created"], event["id"]))
     for event in events:
         yield _time(event["created"]), event["data"]["object"]
@@ -610,12 +479,12 @@ def _resource(base_url: str, api_key: str, table: Table) -> DltResource:
         table_name=table.name,
         write_disposition="merge",
         primary_key=list(table.primary_key),
-        columns=_hints(table.name),
+        columns=column_hints(COLUMNS[table.name]),
     )
     def rows() -> Iterator[Row]:
         # Built here, at extract time, so dlt's retry settings are in force.
         client = RESTClient(base_url=f"{base_url.rstrip('/')}/v1", auth=BearerTokenAuth(api_key))
-        synced = datetime.now(UTC).replace(tzinfo=None)
+        synced = synced_now()
         # Create the table (every declared column) even when no object exists yet.
         yield dlt.mark.materialize_table_schema()
         versions = _versions(client, table, dlt.current.resource_state())

@@ -28,7 +28,7 @@ from dlt.sources.helpers.rest_client.paginators import (
 )
 from requests import Request, Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints
 
 SOURCE = "zendesk"
 MAX_PER_PAGE = 1000
@@ -36,12 +36,8 @@ EPOCH_START = "1970-01-01T00:00:00Z"
 
 
 def _columns(spec: str) -> TTableSchemaColumns:
-    """``"name:type name:type ..."`` → dlt column hints (nullable unless it is ``id``)."""
-    columns: TTableSchemaColumns = {}
-    for item in spec.split():
-        name, data_type = item.split(":")
-        columns[name] = {"name": name, "data_type": data_type, "nullable": name != "id"}  # type: ignore[typeddict-item]
-    return columns
+    """``"name:type ..."`` → dlt hints: nullable unless ``id``; timestamps keep their zone."""
+    return column_hints(spec, naive_timestamps=False)
 
 
 SYNC_COLUMNS = "_fivetran_synced:timestamp _fivetran_deleted:bool"

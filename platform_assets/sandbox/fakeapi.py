@@ -9,6 +9,7 @@ tests read to count what was served.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -71,6 +72,39 @@ Handler = Callable[[ApiRequest, WorldStore], ApiResponse]
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The account a route's path names: its path parameter, a query that returns a row when the
+    account (its integer id, the query's one ``?``) exists, and the API's answer when not."""
+
+    param: str
+    exists_sql: str
+    missing: Callable[[str], ApiResponse]
+
+
+def guarded(
+    handler: Handler,
+    refusal: type[Exception],
+    refuse: Callable[[Any], ApiResponse],
+    owner: Owner | None = None,
+) -> Handler:
+    """``handler`` behind the checks a real API makes: an ``owner`` account that does not exist
+    is answered before the handler runs, and the ``refusal`` it raises for a bad request becomes
+    ``refuse(exc)``, the API's own error (a 400, never the server's 500)."""
+
+    def guarded_handler(request: ApiRequest, store: WorldStore) -> ApiResponse:
+        if owner is not None:
+            account = request.path_params.get(owner.param)
+            if account is not None and not store.query(owner.exists_sql, [int(account)]):
+                return owner.missing(account)
+        try:
+            return handler(request, store)
+        except refusal as exc:
+            return refuse(exc)
+
+    return guarded_handler
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     pattern: str  # regex over the path below the mount point; named groups → path_params
@@ -107,8 +141,44 @@ class FakeApi:
         return ApiResponse(status=status, body={"error": {"message": message}})
 
 
+GOOGLE_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+"""HTTP status → the google.rpc code name Google's JSON errors carry."""
+
+
+def google_error(status: int, message: str, **extra: Any) -> ApiResponse:
+    """An error in the envelope every Google API answers with (Ads, Sheets, Firestore):
+    ``{"error": {"code", "message", "status", ...extra}}``."""
+    error = {
+        "code": status,
+        "message": message,
+        "status": GOOGLE_STATUS_NAMES.get(status, "UNKNOWN"),
+    }
+    return ApiResponse(status=status, body={"error": {**error, **extra}})
+
+
 def bearer_token(request: ApiRequest) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, None without one."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return None
+
+
+def basic_credential(request: ApiRequest) -> str | None:
+    """The decoded ``user:password`` of an ``Authorization: Basic`` header; None without one or
+    when it is not base64 of UTF-8 (a garbled header is refused, never an error)."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        return base64.b64decode(header[6:].strip()).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError both are
+        return None

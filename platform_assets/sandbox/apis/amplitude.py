@@ -13,8 +13,6 @@ endpoint; the sandbox allows 60 requests a minute.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import io
 import json
@@ -22,7 +20,14 @@ import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
-from platform_assets.sandbox.fakeapi import ApiRequest, ApiResponse, FakeApi, RateLimit, Route
+from platform_assets.sandbox.fakeapi import (
+    ApiRequest,
+    ApiResponse,
+    FakeApi,
+    RateLimit,
+    Route,
+    basic_credential,
+)
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.amplitude import PROJECT_ID, SCHEMA
 
@@ -117,13 +122,7 @@ class AmplitudeApi(FakeApi):
         return [Route("GET", r"/api/2/export", self.export)]
 
     def authorized(self, request: ApiRequest, credential: str) -> bool:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("basic "):
-            return False
-        try:
-            return base64.b64decode(header[6:].strip()).decode() == credential
-        except (binascii.Error, UnicodeDecodeError):
-            return False
+        return basic_credential(request) == credential
 
     def error(self, status: int, message: str) -> ApiResponse:
         return ApiResponse(status=status, body=message, content_type="text/plain")

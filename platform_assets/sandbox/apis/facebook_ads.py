@@ -27,7 +27,6 @@ import calendar
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -36,9 +35,12 @@ from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
     FakeApi,
+    Handler,
+    Owner,
     RateLimit,
     Route,
     bearer_token,
+    guarded,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.facebook_ads import SCHEMA
@@ -115,25 +117,16 @@ class FacebookAdsApi(FakeApi):
             body["error"]["is_transient"] = True
         return ApiResponse(status=status, body=body)
 
-    def _guard(
-        self, handler: Callable[[ApiRequest, WorldStore], ApiResponse]
-    ) -> Callable[[ApiRequest, WorldStore], ApiResponse]:
+    def _guard(self, handler: Handler) -> Handler:
         """Turn a refused parameter into Graph's 400, and an unknown account into its 404."""
-
-        def guarded(request: ApiRequest, store: WorldStore) -> ApiResponse:
-            account_id = request.path_params.get("account_id")
-            if account_id is not None and not store.query(
-                f"select 1 from {SCHEMA}.account where account_id = ?", [int(account_id)]
-            ):
-                return self.error(
-                    404, f"Some of the aliases you requested do not exist: act_{account_id}"
-                )
-            try:
-                return handler(request, store)
-            except GraphError as exc:
-                return self.error(400, str(exc))
-
-        return guarded
+        account = Owner(
+            "account_id",
+            f"select 1 from {SCHEMA}.account where account_id = ?",
+            lambda account_id: self.error(
+                404, f"Some of the aliases you requested do not exist: act_{account_id}"
+            ),
+        )
+        return guarded(handler, GraphError, lambda exc: self.error(400, str(exc)), account)
 
 
 API = FacebookAdsApi()

@@ -31,6 +31,7 @@ from platform_assets.sandbox.fakeapi import (
     RateLimit,
     Route,
     bearer_token,
+    google_error,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.firestore import PROJECT, SCHEMA
@@ -45,7 +46,6 @@ OPERATORS = {
     "GREATER_THAN_OR_EQUAL": ">=",
     "GREATER_THAN": ">",
 }
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 404: "NOT_FOUND"}
 
 
 @dataclass(frozen=True)
@@ -202,11 +202,7 @@ class FirestoreApi(FakeApi):
         return bearer_token(request) == credential
 
     def error(self, status: int, message: str) -> ApiResponse:
-        status_name = STATUS_NAMES.get(status, "UNKNOWN")
-        return ApiResponse(
-            status=status,
-            body={"error": {"code": status, "message": message, "status": status_name}},
-        )
+        return google_error(status, message)
 
     def _root(self, request: ApiRequest) -> str | None:
         project = request.path_params["project"]

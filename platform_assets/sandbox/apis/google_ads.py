@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,9 +30,13 @@ from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
     FakeApi,
+    Handler,
+    Owner,
     RateLimit,
     Route,
     bearer_token,
+    google_error,
+    guarded,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.google_ads import SCHEMA
@@ -41,15 +44,6 @@ from platform_assets.sandbox.world.sources.google_ads import SCHEMA
 PAGE_SIZE = 10_000
 API_VERSION = "v17"
 _FAILURE_TYPE = f"type.googleapis.com/google.ads.googleads.{API_VERSION}.errors.GoogleAdsFailure"
-_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
 _ERROR_CODES = {
     401: {"authenticationError": "NOT_ADS_USER"},
     403: {"authorizationError": "USER_PERMISSION_DENIED"},
@@ -493,35 +487,21 @@ class GoogleAdsApi(FakeApi):
             ],
             "requestId": base64.urlsafe_b64encode(message.encode()[:16]).decode().rstrip("="),
         }  # fmt: skip
-        body = {
-            "error": {
-                "code": status,
-                "message": "Request contains an invalid argument." if status == 400 else message,
-                "status": _STATUS_NAMES.get(status, "UNKNOWN"),
-                "details": [failure],
-            }
-        }
-        return ApiResponse(status=status, body=body)
+        summary = "Request contains an invalid argument." if status == 400 else message
+        return google_error(status, summary, details=[failure])
 
-    def _guard(
-        self, handler: Callable[[ApiRequest, WorldStore], ApiResponse]
-    ) -> Callable[[ApiRequest, WorldStore], ApiResponse]:
+    def _guard(self, handler: Handler) -> Handler:
         """Refused queries → 400 GoogleAdsFailure; an unknown customer → 403 like the real one."""
-
-        def guarded(request: ApiRequest, store: WorldStore) -> ApiResponse:
-            customer = request.path_params.get("customer_id")
-            if customer is not None and not store.query(
-                f"select 1 from {SCHEMA}.customer where id = ?", [int(customer)]
-            ):
-                return self.error(
-                    403, f"The caller does not have permission to access customer {customer}."
-                )
-            try:
-                return handler(request, store)
-            except GaqlError as exc:
-                return self.error(400, str(exc), exc.code)
-
-        return guarded
+        customer = Owner(
+            "customer_id",
+            f"select 1 from {SCHEMA}.customer where id = ?",
+            lambda customer_id: self.error(
+                403, f"The caller does not have permission to access customer {customer_id}."
+            ),
+        )
+        return guarded(
+            handler, GaqlError, lambda exc: self.error(400, str(exc), exc.code), customer
+        )
 
     def _search(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         try:

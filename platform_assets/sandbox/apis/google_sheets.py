@@ -23,6 +23,7 @@ from platform_assets.sandbox.fakeapi import (
     RateLimit,
     Route,
     bearer_token,
+    google_error,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.google_sheets import (
@@ -31,15 +32,6 @@ from platform_assets.sandbox.world.sources.google_sheets import (
     Spreadsheet,
 )
 
-_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
 _RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
 _SERIAL_EPOCH = date(1899, 12, 30)  # day 0 of Sheets' date serial numbers
 _A1 = re.compile(r"(?P<col1>[A-Z]+)(?P<row1>\d+)?(?::(?P<col2>[A-Z]+)(?P<row2>\d+)?)?")
@@ -129,16 +121,7 @@ class GoogleSheetsApi(FakeApi):
         return credential in (request.arg("key"), bearer_token(request))
 
     def error(self, status: int, message: str) -> ApiResponse:
-        return ApiResponse(
-            status=status,
-            body={
-                "error": {
-                    "code": status,
-                    "message": message,
-                    "status": _STATUS_NAMES.get(status, "UNKNOWN"),
-                }
-            },
-        )
+        return google_error(status, message)
 
     def get_values(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         """spreadsheets.values.get: one rectangle of one tab, header row included."""

@@ -23,7 +23,7 @@ Property values are strings as HubSpot sends them; datetimes are ISO-8601 with m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,9 +32,11 @@ from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
     FakeApi,
+    Handler,
     RateLimit,
     Route,
     bearer_token,
+    guarded,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.hubspot import PORTAL_ID, SCHEMA
@@ -685,16 +687,9 @@ def email_events(request: ApiRequest, store: WorldStore) -> ApiResponse:
 
 
 # --- the API --------------------------------------------------------------------------------
-def _validated(handler: Callable[[ApiRequest, WorldStore], ApiResponse]) -> Callable:
+def _validated(handler: Handler) -> Handler:
     """Turn a handler's BadRequest into HubSpot's 400 VALIDATION_ERROR."""
-
-    def run(request: ApiRequest, store: WorldStore) -> ApiResponse:
-        try:
-            return handler(request, store)
-        except BadRequest as exc:
-            return API.error(400, str(exc))
-
-    return run
+    return guarded(handler, BadRequest, lambda exc: API.error(400, str(exc)))
 
 
 class HubSpotApi(FakeApi):

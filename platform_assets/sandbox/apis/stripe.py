@@ -20,7 +20,6 @@ with ``_valid_from <= clock``. ``ApiResponse.rows`` counts the records a respons
 
 from __future__ import annotations
 
-import base64
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +30,12 @@ from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
     FakeApi,
+    Handler,
     RateLimit,
     Route,
+    basic_credential,
     bearer_token,
+    guarded,
 )
 from platform_assets.sandbox.store import WorldStore
 
@@ -559,14 +561,9 @@ def _events(request: ApiRequest, store: WorldStore) -> ApiResponse:
     return ApiResponse(body=_list("/v1/events", data, has_more), rows=len(data))
 
 
-def _guarded(handler: Callable[[ApiRequest, WorldStore], ApiResponse]) -> Any:
-    def handle(request: ApiRequest, store: WorldStore) -> ApiResponse:
-        try:
-            return handler(request, store)
-        except StripeError as exc:
-            return _error(exc.status, str(exc), exc.param)
-
-    return handle
+def _guarded(handler: Handler) -> Handler:
+    """Turn a handler's StripeError into Stripe's error body with its status."""
+    return guarded(handler, StripeError, lambda exc: _error(exc.status, str(exc), exc.param))
 
 
 class StripeApi(FakeApi):
@@ -594,13 +591,8 @@ class StripeApi(FakeApi):
         """Stripe takes the secret key as a Bearer token or as the Basic-auth user name."""
         token = bearer_token(request)
         if token is None:
-            header = request.headers.get("authorization", "")
-            if header.lower().startswith("basic "):
-                try:
-                    decoded = base64.b64decode(header[6:].strip()).decode()
-                except (ValueError, UnicodeDecodeError):
-                    return False
-                token = decoded.partition(":")[0]
+            basic = basic_credential(request)
+            token = None if basic is None else basic.partition(":")[0]
         return token == credential
 
     def error(self, status: int, message: str) -> ApiResponse:

@@ -34,6 +34,7 @@ from platform_assets.sandbox.fakeapi import (
     Handler,
     RateLimit,
     Route,
+    basic_credential,
 )
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.zendesk import SCHEMA, SUBDOMAIN
@@ -225,13 +226,7 @@ class ZendeskApi(FakeApi):
         ]
 
     def authorized(self, request: ApiRequest, credential: str) -> bool:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("basic "):
-            return False
-        try:
-            return base64.b64decode(header[6:].strip()).decode() == credential
-        except (binascii.Error, UnicodeDecodeError):
-            return False
+        return basic_credential(request) == credential
 
     def error(self, status: int, message: str) -> ApiResponse:
         if status == 401:
