@@ -130,9 +130,11 @@ class Settings:
             ) from None
 
     def credential(self, api: str) -> str:
+        if api in self.credentials:
+            return self.credentials[api]
         if api not in API_NAMES:
             raise SettingsError(f"unknown API {api!r}; known: {', '.join(API_NAMES)}")
-        return self.credentials.get(api) or DEFAULT_CREDENTIALS[api]
+        return DEFAULT_CREDENTIALS[api]
 
     @property
     def visitors(self) -> int:
