@@ -3,8 +3,12 @@
 Each configured sheet lands as one table the way Fivetran's Google Sheets connector lands it:
 the header row becomes snake_case column names, ``_row`` is the row's number in the sheet (the
 primary key), ``_fivetran_synced`` is when the sync ran, and cells arrive as the text they display
-(staging casts them). Sheets are small and edited in place (a row can change or vanish), so every
-sync replaces the table whole instead of merging.
+(staging casts them).
+
+Sheets have no change feed, so a sync first asks Drive for the spreadsheet's ``modifiedTime``
+and reads nothing more when it has not moved since the last sync. When it has, the whole tab is
+read (it is small) and merged on ``_row``; rows that vanished from the sheet are deleted, so the
+table always mirrors the sheet without being truncated on a sync that found nothing new.
 """
 
 from __future__ import annotations
@@ -93,37 +97,57 @@ def sheet_records(values: list[list[Any]], synced_at: datetime) -> Iterator[dict
         yield {"_row": index, **dict(zip(names, cells, strict=True)), "_fivetran_synced": synced_at}
 
 
+DELETED = "_fivetran_deleted"
+"""Set on a tombstone for a row that vanished from the sheet; dlt deletes the row it names."""
+
+
 def _columns(config: SheetConfig) -> dict[str, dict[str, Any]]:
     hints: dict[str, dict[str, Any]] = {
         "_row": {"data_type": "bigint", "nullable": False, "primary_key": True},
-        "_fivetran_synced": {"data_type": "timestamp", "timezone": False, "nullable": False},
+        "_fivetran_synced": {"data_type": "timestamp", "timezone": False},
+        DELETED: {"data_type": "bool", "hard_delete": True},
     }
     hints.update({name: {"data_type": "text"} for name in config.columns})
     return hints
 
 
 @dlt.source(name=SOURCE)
-def google_sheets_source(base_url: str, credential: str) -> Iterator[Any]:
-    """One replace-mode resource per configured sheet, read with the values endpoint."""
-    client = RESTClient(
-        base_url=base_url,
-        auth=APIKeyAuth(name="key", api_key=credential, location="query"),
-    )
+def google_sheets_source(
+    base_url: str, credential: str, drive_url: str | None = None
+) -> Iterator[Any]:
+    """One merge-mode resource per configured sheet. ``drive_url`` is the Drive API's base
+    (the real one is not the Sheets host); by default the same base as Sheets (the sandbox)."""
+    auth = APIKeyAuth(name="key", api_key=credential, location="query")
+    sheets = RESTClient(base_url=base_url, auth=auth)
+    drive = RESTClient(base_url=drive_url or base_url, auth=auth)
 
     def read(config: SheetConfig) -> Iterator[dict[str, Any]]:
+        state = dlt.current.resource_state()
+        modified = drive.get(
+            f"/drive/v3/files/{config.spreadsheet_id}", params={"fields": "modifiedTime"}
+        ).json()["modifiedTime"]
+        if state.get("modified_time") == modified:
+            return
         synced_at = synced_now()
-        response = client.get(
+        response = sheets.get(
             f"/v4/spreadsheets/{config.spreadsheet_id}/values/{quote(config.range, safe='')}",
             params={"majorDimension": "ROWS", "valueRenderOption": "FORMATTED_VALUE"},
         )
-        yield from sheet_records(response.json().get("values", []), synced_at)
+        records = list(sheet_records(response.json().get("values", []), synced_at))
+        present = sorted(record["_row"] for record in records)
+        for vanished in sorted(set(state.get("rows", [])) - set(present)):
+            yield {"_row": vanished, DELETED: True}
+        yield from records
+        # dlt commits resource state only with a successful load.
+        state["modified_time"] = modified
+        state["rows"] = present
 
     for table, config in SHEETS.items():
         yield dlt.resource(
             read(config),
             name=table,
             table_name=table,
-            write_disposition="replace",
+            write_disposition="merge",
             primary_key="_row",
             columns=_columns(config),
         )

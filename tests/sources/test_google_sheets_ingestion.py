@@ -77,7 +77,8 @@ def test_sync_lands_tables_the_way_fivetran_does(settings: Settings, server: San
 
     assert counts(settings) == {"marketing_budget": 6, "targets": 3, "channel_mapping": 17}
     assert len(CHANNEL_MAPPING) == 17
-    assert (log["requests"], log["rows"]) == (3, (1 + 6) + (1 + 3) + (1 + 17))
+    # one Drive metadata read (0 rows) and one values read per sheet
+    assert (log["requests"], log["rows"]) == (6, (1 + 6) + (1 + 3) + (1 + 17))
 
     columns = harness.query(
         settings,
@@ -88,6 +89,7 @@ def test_sync_lands_tables_the_way_fivetran_does(settings: Settings, server: San
     assert columns == [
         ("_row", "BIGINT"),
         ("_fivetran_synced", "TIMESTAMP"),
+        ("_fivetran_deleted", "BOOLEAN"),
         ("utm_source", "VARCHAR"),
         ("utm_medium", "VARCHAR"),
         ("channel", "VARCHAR"),
@@ -129,6 +131,36 @@ def test_resync_replaces_so_edits_and_new_rows_show_and_nothing_duplicates(
     assert counts(settings) == {"marketing_budget": 8, "targets": 4, "channel_mapping": 17}
     edited = "select budget from raw_google_sheets.marketing_budget where _row = 2"
     assert harness.query(settings, edited) == [("999.00",)]
+
+
+def test_unchanged_sheets_are_not_read_again_and_vanished_rows_are_deleted(
+    tmp_path: Path, settings: Settings, server: SandboxServer
+) -> None:
+    harness.load(settings, server, "google_sheets", google_sheets_source)
+    again = harness.load(settings, server, "google_sheets", google_sheets_source)
+    assert (again["requests"], again["rows"]) == (3, 0)  # Drive metadata only
+    assert counts(settings) == {"marketing_budget": 6, "targets": 3, "channel_mapping": 17}
+
+    # Someone deletes the last mapping row; a month later the sheet has moved on.
+    server.stop()
+    con = duckdb.connect(str(server.store.path))
+    con.execute(
+        "delete from src_google_sheets.channel_mapping where _position = "
+        "(select max(_position) from src_google_sheets.channel_mapping)"
+    )
+    con.execute("update src_google_sheets.channel_mapping set _created_at = ?", [T1])
+    con.close()
+    WorldStore.write_clock(server.store.path, T1)
+    with harness.serve(tmp_path / "world", API) as restarted:
+        moved = harness.warehouse_settings(settings.home, restarted)
+        dlt_support.run_source(moved, "google_sheets", google_sheets_source)
+
+    assert counts(settings) == {"marketing_budget": 8, "targets": 4, "channel_mapping": 16}
+    assert harness.query(
+        settings,
+        "select max(_row), count(*) filter (where _fivetran_deleted) "
+        "from raw_google_sheets.channel_mapping",
+    ) == [(17, 0)]
 
 
 def test_dagster_materializes_raw_and_staging(

@@ -8,6 +8,9 @@ or UNFORMATTED_VALUE (numbers as numbers, dates as serial day numbers), empty tr
 rows omitted. Auth is an API key (``key=`` query parameter) or an OAuth bearer token; the
 published quota is 300 read requests per minute per project. Rows typed after the world clock
 are not there yet.
+
+``GET /drive/v3/files/{fileId}?fields=modifiedTime`` is the Drive API's metadata read, which
+tells a connector when a spreadsheet was last edited (the real one lives on the Drive host).
 """
 
 from __future__ import annotations
@@ -104,6 +107,19 @@ def _trim(cells: list[Any]) -> list[Any]:
     return cells[:end]
 
 
+def _table_of(spreadsheet_id: str) -> str | None:
+    """The world table behind a spreadsheet (or Drive file) id, if it is one of ours."""
+    return next(
+        (name for name, sheet in SPREADSHEETS.items() if sheet.spreadsheet_id == spreadsheet_id),
+        None,
+    )
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """The world's timestamps are naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class GoogleSheetsApi(FakeApi):
     name = "google_sheets"
     rate_limit = RateLimit(requests=300, per_seconds=60)
@@ -114,7 +130,8 @@ class GoogleSheetsApi(FakeApi):
                 "GET",
                 r"/v4/spreadsheets/(?P<spreadsheet_id>[^/]+)/values/(?P<range>[^/]+)",
                 self.get_values,
-            )
+            ),
+            Route("GET", r"/drive/v3/files/(?P<file_id>[^/]+)", self.get_file),
         ]
 
     def authorized(self, request: ApiRequest, credential: str) -> bool:
@@ -123,16 +140,30 @@ class GoogleSheetsApi(FakeApi):
     def error(self, status: int, message: str) -> ApiResponse:
         return google_error(status, message)
 
+    def get_file(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
+        """Drive files.get with ``fields``: a spreadsheet's ``modifiedTime`` (its last edit by
+        the clock), which lets a connector skip a sheet nobody touched. Metadata: 0 rows."""
+        table = _table_of(request.path_params["file_id"])
+        if table is None:
+            return self.error(404, f"File not found: {request.path_params['file_id']}.")
+        clock = _naive_utc(store.clock())
+        row = (
+            store.cursor()
+            .execute(
+                f"select max(_created_at) from {SCHEMA}.{table} where _created_at <= ?", [clock]
+            )
+            .fetchone()
+        )
+        body: dict[str, Any] = {"kind": "drive#file", "id": request.path_params["file_id"]}
+        fields = (request.arg("fields") or "").split(",")
+        if "modifiedTime" in fields:
+            edited = row[0] if row and row[0] else datetime(1970, 1, 1)
+            body["modifiedTime"] = f"{edited:%Y-%m-%dT%H:%M:%S}.000Z"
+        return ApiResponse(body=body)
+
     def get_values(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         """spreadsheets.values.get: one rectangle of one tab, header row included."""
-        table = next(
-            (
-                name
-                for name, sheet in SPREADSHEETS.items()
-                if sheet.spreadsheet_id == request.path_params["spreadsheet_id"]
-            ),
-            None,
-        )
+        table = _table_of(request.path_params["spreadsheet_id"])
         if table is None:
             return self.error(404, "Requested entity was not found.")
         spreadsheet = SPREADSHEETS[table]
@@ -175,9 +206,7 @@ class GoogleSheetsApi(FakeApi):
     @staticmethod
     def _rows(store: WorldStore, table: str, spreadsheet: Spreadsheet) -> list[list[Any]]:
         """The tab's data rows typed in by the world clock, in sheet order."""
-        clock = store.clock()
-        if clock.tzinfo is not None:  # the world's timestamps are naive UTC
-            clock = clock.astimezone(UTC).replace(tzinfo=None)
+        clock = _naive_utc(store.clock())
         columns = ", ".join(f'"{name}"' for name in spreadsheet.header)
         cursor = store.cursor().execute(
             f"select {columns} from {SCHEMA}.{table} where _created_at <= ? order by _position",
