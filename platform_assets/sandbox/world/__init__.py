@@ -35,10 +35,13 @@ def _silent(_: str) -> None:
     return None
 
 
-def _open_for_writing(settings: Settings) -> duckdb.DuckDBPyConnection:
+def _refuse_if_in_use(settings: Settings) -> None:
+    """Fail before touching anything when another process (a running sandbox) holds the world."""
+    if not settings.world_path.exists():
+        return
     try:
-        return duckdb.connect(str(settings.world_path))
-    except duckdb.IOException as exc:
+        duckdb.connect(str(settings.world_path)).close()
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise SettingsError(
             f"the world file {settings.world_path} is in use (is `roundtrip sandbox serve` "
             f"running?): {exc}"
@@ -90,12 +93,15 @@ def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
 
     settings.ensure_home()
     config = WorldConfig.for_scale(settings.scale, settings.seed)
-    for stale in (settings.world_path, settings.world_path.with_name("clock.json")):
-        stale.unlink(missing_ok=True)
-    shutil.rmtree(settings.landing_dir, ignore_errors=True)
-    settings.landing_dir.mkdir(parents=True)
+    _refuse_if_in_use(settings)
+    # Build beside the current world and swap at the end: a failed generation leaves it intact.
+    building = settings.world_path.with_name("world.building.duckdb")
+    landing = settings.landing_dir.with_name("landing.building")
+    building.unlink(missing_ok=True)
+    shutil.rmtree(landing, ignore_errors=True)
+    landing.mkdir(parents=True)
 
-    con = _open_for_writing(settings)
+    con = duckdb.connect(str(building))
     try:
         progress(f"generating the core world ({settings.scale}, seed {settings.seed})")
         generate_core(con, config, progress)
@@ -107,9 +113,12 @@ def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
         rows = _world_rows(con)
         horizon_end = _horizon_end(con)
         progress("writing landing files")
-        files = write_landing_files(con, settings.landing_dir, until=config.clock_start)
+        files = write_landing_files(con, landing, until=config.clock_start)
     finally:
         con.close()
+    building.replace(settings.world_path)
+    shutil.rmtree(settings.landing_dir, ignore_errors=True)
+    landing.rename(settings.landing_dir)
     WorldStore.write_clock(settings.world_path, config.clock_start)
     return WorldSummary(config.clock_start, horizon_end, rows, files)
 
