@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,21 @@ from platform_assets.settings import Settings, load_settings
 
 Emit = Callable[[dict[str, Any]], None]
 Progress = Callable[[str], None]
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block (assets read settings from the environment)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def figure(name: str, value: float, unit: str, **extra: Any) -> dict[str, Any]:
@@ -79,9 +95,10 @@ def bench_ingestion(settings: Settings, emit: Emit, progress: Progress) -> None:
 
     from platform_assets.sandbox.server import start_server
 
-    server = start_server(settings, port=0)
-    os.environ["ROUNDTRIP_SANDBOX_PORT"] = str(server.port)
-    try:
+    with (
+        start_server(settings, port=0) as server,
+        environment(ROUNDTRIP_SANDBOX_PORT=str(server.port)),
+    ):
         for source, assets in saas_source_assets().items():
             progress(f"ingesting {source} over HTTP")
             started = time.perf_counter()
@@ -94,8 +111,6 @@ def bench_ingestion(settings: Settings, emit: Emit, progress: Progress) -> None:
             seconds = time.perf_counter() - started
             rows = _raw_rows(settings, source) if result.success else 0
             emit(figure(f"ingest_{source}_rows_per_s", rows / seconds, "rows/s", rows=rows))
-    finally:
-        server.stop()
 
 
 def free_port() -> int:
@@ -107,21 +122,21 @@ def free_port() -> int:
 def bench_demo(scale: str, emit: Emit, progress: Progress) -> None:
     """Wall time and peak RSS (the whole process tree, sampled) of ``roundtrip demo --no-ui``."""
     progress(f"running the demo end to end at scale {scale}")
-    home = Path(tempfile.mkdtemp(prefix="roundtrip-bench-demo-"))
-    env = {**os.environ, "ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SANDBOX_PORT": str(free_port())}
-    command = [str(Path(sys.executable).with_name("roundtrip")), "demo", "--no-ui"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(command + ["--scale", scale], env=env, stdout=subprocess.DEVNULL)
-    peak = 0
-    root = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
-    seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="roundtrip-bench-demo-") as home:
+        env = {**os.environ, "ROUNDTRIP_HOME": home, "ROUNDTRIP_SANDBOX_PORT": str(free_port())}
+        command = [str(Path(sys.executable).with_name("roundtrip")), "demo", "--no-ui"]
+        started = time.perf_counter()
+        proc = subprocess.Popen(command + ["--scale", scale], env=env, stdout=subprocess.DEVNULL)
+        peak = 0
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
     emit(figure(f"demo_{scale}_wall_seconds", seconds, "s", exit_code=proc.returncode))
     emit(figure(f"demo_{scale}_peak_rss_mb", peak / 2**20, "MB"))
 
@@ -131,9 +146,11 @@ def run_benchmarks(
 ) -> None:
     from bench.event_load import bench_event_load
 
-    with tempfile.TemporaryDirectory(prefix="roundtrip-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="roundtrip-bench-") as tmp,
+        environment(ROUNDTRIP_HOME=tmp, ROUNDTRIP_SCALE=settings.scale),
+    ):
         env = {"ROUNDTRIP_HOME": tmp, "ROUNDTRIP_SCALE": settings.scale}
-        os.environ.update(env)
         bench_settings = load_settings(env={**env, "ROUNDTRIP_SEED": str(settings.seed)})
         bench_settings.ensure_home()
         bench_world(bench_settings, emit, progress)
