@@ -3,7 +3,7 @@
 Each fake API (``sandbox/apis/<name>.py``) is a :class:`FakeApi`: it names itself, says how a
 request proves its credentials, declares its published rate limit and lists its routes. The
 server (``sandbox/server.py``) owns everything shared: routing under ``/<api name>/``, auth
-refusal (401), rate limiting (429 + Retry-After), fault injection, and the request log that
+refusal (401), rate limiting (:meth:`FakeApi.throttled`), fault injection, and the request log that
 tests read to count what was served.
 """
 
@@ -15,19 +15,25 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from platform_assets.sandbox.store import WorldStore
+from platform_assets.settings import Settings
 
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """One HTTP request, as a handler sees it (path is relative to the API's mount point)."""
+    """One HTTP request, as a handler sees it (path is relative to the API's mount point).
+
+    ``settings`` are the serving sandbox's: an API that checks more than its one credential
+    (Google Ads: the configured ``google_ads_developer_token``) reads it there, per server,
+    never from module state shared by every sandbox in the process.
+    """
 
     method: str
     path: str
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]  # keys lower-cased
+    settings: Settings
     body: bytes = b""
     path_params: Mapping[str, str] = field(default_factory=dict)
 
@@ -42,9 +48,6 @@ class ApiRequest:
         if not self.body:
             return None
         return json.loads(self.body)
-
-    def form(self) -> dict[str, list[str]]:
-        return parse_qs(self.body.decode())
 
 
 @dataclass
@@ -139,6 +142,19 @@ class FakeApi:
     def error(self, status: int, message: str) -> ApiResponse:
         """An error body in this API's own shape (override per API)."""
         return ApiResponse(status=status, body={"error": {"message": message}})
+
+    def throttled(self, retry_after: int) -> ApiResponse:
+        """The refusal of a request over :attr:`rate_limit`, told to wait ``retry_after`` s.
+
+        Most APIs answer this API's 429 with ``Retry-After`` (the default); an API whose real
+        throttling looks different overrides it (Facebook Graph: HTTP 400, error code 17 and an
+        ``X-Business-Use-Case-Usage`` header), so connectors are tested against the real shape.
+        """
+        limit = self.rate_limit
+        window = f" of {limit.requests} requests per {limit.per_seconds:g} s" if limit else ""
+        response = self.error(429, f"rate limit{window} exceeded")
+        response.headers["Retry-After"] = str(retry_after)
+        return response
 
 
 GOOGLE_STATUS_NAMES = {

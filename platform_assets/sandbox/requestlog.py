@@ -1,8 +1,9 @@
 """What the sandbox served: per-API totals and the most recent requests.
 
 Tests and benchmarks count work from the API's side ("the re-run fetched 0 rows", "20% of
-requests were faulted"), so the totals sum every response's ``rows`` and count statuses and
-fault kinds; recent entries keep enough detail (path, query, duration) to see what a connector did.
+requests were faulted"), so the totals sum every response's ``rows`` and count statuses, fault
+kinds and rate-limit refusals (counted apart: an API may refuse with a status other than 429);
+recent entries keep enough detail (path, query, duration) to see what a connector did.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class LogEntry:
     status: int
     rows: int
     fault: str | None
+    rate_limited: bool  # refused by the API's rate limit, whatever status its refusal carries
     duration_ms: float
 
 
@@ -44,12 +46,14 @@ class RequestLog:
         with self._lock:
             self._entries.append(entry)
             totals = self._totals.setdefault(
-                entry.api, {"requests": 0, "rows": 0, "by_status": {}, "faults": {}}
+                entry.api,
+                {"requests": 0, "rows": 0, "by_status": {}, "faults": {}, "rate_limited": 0},
             )
             totals["requests"] += 1
             totals["rows"] += entry.rows
             status = str(entry.status)
             totals["by_status"][status] = totals["by_status"].get(status, 0) + 1
+            totals["rate_limited"] += entry.rate_limited
             if entry.fault:
                 totals["faults"][entry.fault] = totals["faults"].get(entry.fault, 0) + 1
 

@@ -5,8 +5,9 @@ what they share, in the order a real API gateway applies it:
 
 1. mount: ``/<api.name>/<path>`` → that API (unknown API → 404);
 2. auth: ``api.authorized(request, settings.credential(api.name))`` or the API's 401;
-3. rate limit: a sliding window per API from ``api.rate_limit`` → the API's 429 + Retry-After
-   (every accepted request carries the API's one credential, so per API is per credential);
+3. rate limit: a sliding window per API from ``api.rate_limit`` → ``api.throttled(retry_after)``
+   (by default its 429 + Retry-After; every accepted request carries the API's one credential,
+   so per API is per credential), logged as ``rate_limited`` whatever the status;
 4. routing: the first ``Route`` whose method and pattern match (none → 404, wrong method → 405);
 5. fault injection (:mod:`.faults`): a faulted request never reaches its handler;
 6. the handler; an exception becomes the API's 500 and the server keeps serving.
@@ -15,7 +16,8 @@ Every request to an API is logged (:mod:`.requestlog`); ``/_sandbox/`` holds the
 endpoints: ``GET health``, ``GET|DELETE requests``, ``GET|POST|DELETE faults``.
 
 ``ApiRequest.path`` is the path below the mount with its leading slash (``/v1/customers``),
-percent-decoded; a route pattern may be written with or without that slash.
+percent-decoded; a route pattern may be written with or without that slash. ``ApiRequest.settings``
+are the settings the server was started with (for APIs that check more than one credential).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox/"
 IDLE_CONNECTION_SECONDS = 60
+STOP_GRACE_SECONDS = 5.0  # how long stop() lets requests being served finish
 CLIENT_TIMEOUT_SECONDS = 10
 
 
@@ -90,6 +93,7 @@ class Sandbox:
     def __init__(
         self, settings: Settings, apis: Iterable[FakeApi], store: WorldStore, faults: FaultConfig
     ) -> None:
+        self.settings = settings
         self.store = store
         self.mounts = {
             api.name: _Mount(api, tuple(api.routes()), settings.credential(api.name))
@@ -115,14 +119,16 @@ class Sandbox:
             path="/" + unquote(rest),
             query=parse_qs(query, keep_blank_values=True),
             headers=headers,
+            settings=self.settings,
             body=body,
         )
         started = time.perf_counter()
         try:
-            response, fault = self._serve(mount, request)
+            response, fault, rate_limited = self._serve(mount, request)
         except Exception as exc:  # a bug in one API must not take the sandbox down
             logger.exception("%s /%s%s failed", method, name, request.path)
             response, fault = mount.api.error(500, f"{type(exc).__name__}: {exc}"), None
+            rate_limited = False
         self.log.record(
             LogEntry(
                 api=name,
@@ -132,28 +138,26 @@ class Sandbox:
                 status=response.status if response is not None else 0,
                 rows=response.rows if response is not None else 0,
                 fault=fault,
+                rate_limited=rate_limited,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
             )
         )
         return response
 
-    def _serve(self, mount: _Mount, request: ApiRequest) -> tuple[ApiResponse | None, str | None]:
+    def _serve(
+        self, mount: _Mount, request: ApiRequest
+    ) -> tuple[ApiResponse | None, str | None, bool]:
+        """The answer, the injected fault kind (None without one) and whether it was throttled."""
         api = mount.api
         if not api.authorized(request, mount.credential):
-            return api.error(401, "missing or invalid credentials"), None
+            return api.error(401, "missing or invalid credentials"), None, False
         if api.rate_limit is not None:
             retry_after = self.limiter.admit(api.name, api.rate_limit)
             if retry_after is not None:
-                limit = api.rate_limit
-                response = api.error(
-                    429,
-                    f"rate limit of {limit.requests} requests per {limit.per_seconds:g} s exceeded",
-                )
-                response.headers["Retry-After"] = str(retry_after)
-                return response, None
+                return api.throttled(retry_after), None, True
         found = mount.find(request.method, request.path)
         if isinstance(found, int):
-            return api.error(found, f"no route for {request.method} {request.path}"), None
+            return api.error(found, f"no route for {request.method} {request.path}"), None, False
         route, path_params = found
         config = self.faults.config
         fault = self.faults.draw(api.name)
@@ -161,15 +165,16 @@ class Sandbox:
             response = api.error(int(fault), f"sandbox fault injection: {fault}")
             if fault in ("429", "503"):
                 response.headers["Retry-After"] = str(config.retry_after)
-            return response, fault
+            return response, fault, False
         if fault == "timeout":
             self.stopping.wait(config.timeout_seconds)
             if config.timeout_mode == "close":
-                return None, fault
-            return api.error(504, "sandbox fault injection: gateway timeout"), fault
+                return None, fault, False
+            return api.error(504, "sandbox fault injection: gateway timeout"), fault, False
         if fault == "slow":
             self.stopping.wait(config.slow_seconds)
-        return route.handler(replace(request, path_params=path_params), self.store), fault
+        handled = route.handler(replace(request, path_params=path_params), self.store)
+        return handled, fault, False
 
     # --- /_sandbox/ ------------------------------------------------------------------------
     def control(self, method: str, path: str, query: str, body: bytes) -> ApiResponse:
@@ -233,6 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         body = self._read_body()
+        if body is None:  # never hand a handler half a body: a write would land half a request
+            self.close_connection = True
+            return
         url = urlsplit(self.path)
         sandbox = self.server.sandbox
         if url.path.startswith(CONTROL_PREFIX):
@@ -255,51 +263,94 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _read_body(self) -> bytes:
-        """The request body, consumed whole so the next request on the connection parses."""
+    def _read_body(self) -> bytes | None:
+        """The request body, consumed whole so the next request on the connection parses; None
+        when the connection ended before the body did (the client hung up, or the server stops)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            while True:
+                line = self.rfile.readline()
+                if not line.endswith(b"\n"):
+                    return None
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    break
                 chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailer fields
+                if len(chunks[-1]) < size or not self.rfile.readline().endswith(b"\n"):
+                    return None
+            while (line := self.rfile.readline()) not in (b"\r\n", b"\n"):  # trailer fields
+                if not line.endswith(b"\n"):
+                    return None
             return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        if length <= 0:
+            return b""
+        body = self.rfile.read(length)
+        return body if len(body) == length else None
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
         logger.debug("%s " + format, self.address_string(), *args)
 
 
 class _HttpServer(ThreadingHTTPServer):
-    """A threading server that can close its open keep-alive connections when it stops."""
+    """A threading server that, when it stops, lets the requests being served finish and ends
+    its open keep-alive connections.
 
-    daemon_threads = True
+    One daemon thread per connection (a client that never hangs up must not keep the process
+    alive); the server tracks them itself, since ``ThreadingMixIn`` only joins non-daemon ones.
+    """
 
     sandbox: Sandbox  # set by start_server once the port is bound and the world is open
 
     def __init__(self, address: tuple[str, int]) -> None:
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._handler_threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
+        thread = threading.Thread(
+            target=self._serve_connection, args=(request, client_address), daemon=True
+        )
+        with self._lock:
             self._connections.add(request)
-        super().process_request(request, client_address)
+            self._handler_threads.add(thread)
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._lock:
+                self._handler_threads.discard(threading.current_thread())
 
     def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    def close_connections(self) -> None:
-        with self._connections_lock:
+    def finish_requests(self, timeout: float) -> int:
+        """End every connection once its current answer is written, waiting at most ``timeout``
+        seconds for that; returns how many connection threads are still running after it."""
+        self._shutdown_connections(socket.SHUT_RD)  # idle reads see EOF, answers still go out
+        self._join(timeout)
+        self._shutdown_connections(socket.SHUT_RDWR)  # a client not reading its answer is cut off
+        return self._join(min(timeout, 1.0))
+
+    def _shutdown_connections(self, how: int) -> None:
+        with self._lock:
             open_connections = list(self._connections)
         for connection in open_connections:
             with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
+                connection.shutdown(how)
+
+    def _join(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._handler_threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return sum(thread.is_alive() for thread in threads)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -324,14 +375,21 @@ class SandboxServer:
         return sorted(self.sandbox.mounts)
 
     def stop(self) -> None:
-        """Stop accepting, release held requests and open connections, close the world file."""
+        """Stop accepting, release held requests, let the requests being served finish (for at
+        most ``STOP_GRACE_SECONDS``), end open connections, then close the world file."""
         if self.sandbox.stopping.is_set():
             return
         self.sandbox.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
-        self._httpd.close_connections()
         self._thread.join()
+        running = self._httpd.finish_requests(STOP_GRACE_SECONDS)
+        if running:
+            logger.warning(
+                "%d sandbox request(s) still running after %g s; closing the world under them",
+                running,
+                STOP_GRACE_SECONDS,
+            )
         self.store.close()
 
     def __enter__(self) -> SandboxServer:

@@ -13,14 +13,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 import requests
 
 from platform_assets.sandbox import apis as api_package
+from platform_assets.sandbox import server as server_module
 from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
@@ -209,7 +212,13 @@ def test_request_log_sums_rows_per_api_and_filters(server: SandboxServer) -> Non
     requests.get(f"{server.url}/other/items", headers=AUTH, timeout=5)  # 8 rows
     log = request_log(server.url)
     assert (log["requests"], log["rows"]) == (5, 33)
-    assert log["apis"]["toy"] == {"requests": 4, "rows": 25, "by_status": {"200": 4}, "faults": {}}
+    assert log["apis"]["toy"] == {
+        "requests": 4,
+        "rows": 25,
+        "by_status": {"200": 4},
+        "faults": {},
+        "rate_limited": 0,
+    }
     toy_only = request_log(server.url, api="toy")
     assert set(toy_only["apis"]) == {"toy"} and len(toy_only["entries"]) == 4
     entry = toy_only["entries"][-1]
@@ -232,11 +241,78 @@ def test_rate_limit_answers_429_with_retry_after(server: SandboxServer) -> None:
         assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
         refused = statuses[3]
         assert refused.headers["Retry-After"] == "1"
-        assert refused.json()["toy_error"]["code"] == 429
+        assert refused.json()["toy_error"] == {
+            "code": 429,
+            "msg": "rate limit of 3 requests per 1 s exceeded",
+        }
         time.sleep(1.05)  # the window has moved past the first three
         assert session.get(f"{server.url}/throttled/items", headers=AUTH, timeout=5).ok
     # unlimited API is not affected by its neighbour's window
     assert requests.get(f"{server.url}/toy/items", headers=AUTH, timeout=5).ok
+    log = request_log(server.url, api="throttled")
+    assert log["apis"]["throttled"]["rate_limited"] == 2
+    assert [e["rate_limited"] for e in log["entries"]] == [False] * 3 + [True] * 2 + [False]
+
+
+class GraphLikeApi(ToyApi):
+    """Throttles the way Facebook Graph does: HTTP 400, error code 17, a usage header."""
+
+    def throttled(self, retry_after: int) -> ApiResponse:
+        usage = {"act_1": [{"call_count": 100, "estimated_time_to_regain_access": retry_after}]}
+        return ApiResponse(
+            status=400,
+            body={"error": {"code": 17, "message": "User request limit reached"}},
+            headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+        )
+
+
+def test_an_api_answers_rate_limit_refusals_in_its_own_shape(tmp_path: Path) -> None:
+    graph = GraphLikeApi("throttled", RateLimit(requests=2, per_seconds=60.0))
+    with start_server(make_world(tmp_path), port=0, apis=[graph]) as running:
+        responses = [
+            requests.get(f"{running.url}/throttled/items", headers=AUTH, timeout=5)
+            for _ in range(3)
+        ]
+        log = request_log(running.url, api="throttled")
+    assert [r.status_code for r in responses] == [200, 200, 400]
+    refused = responses[2]
+    assert refused.json() == {"error": {"code": 17, "message": "User request limit reached"}}
+    assert "Retry-After" not in refused.headers
+    usage = json.loads(refused.headers["X-Business-Use-Case-Usage"])
+    # the server's Retry-After: whole seconds until the first request leaves the 60 s window
+    assert usage["act_1"][0]["estimated_time_to_regain_access"] in (59, 60)
+    assert graph.calls["list"] == 2  # the refused request never reached its handler
+    totals = log["apis"]["throttled"]
+    assert (totals["by_status"], totals["rate_limited"]) == ({"200": 2, "400": 1}, 1)
+    assert [e["rate_limited"] for e in log["entries"]] == [False, False, True]
+
+
+class DeveloperTokenApi(ToyApi):
+    """Wants a second secret from the settings besides its credential, as Google Ads does."""
+
+    def authorized(self, request: ApiRequest, credential: str) -> bool:
+        token = request.headers.get("developer-token")
+        return super().authorized(request, credential) and token == (
+            request.settings.google_ads_developer_token
+        )
+
+
+def test_apis_read_the_settings_of_the_server_that_serves_them(tmp_path: Path) -> None:
+    api = DeveloperTokenApi("toy")  # one instance mounted in two servers with other settings
+    settings = make_world(tmp_path)
+    first = start_server(replace(settings, google_ads_developer_token="dev-1"), 0, [api])
+    with (
+        first,
+        start_server(replace(settings, google_ads_developer_token="dev-2"), 0, [api]) as second,
+    ):
+        statuses = [
+            requests.get(
+                f"{running.url}/toy/items", headers={**AUTH, "developer-token": token}, timeout=5
+            ).status_code
+            for running in (first, second)
+            for token in ("dev-1", "dev-2")
+        ]
+    assert statuses == [200, 401, 401, 200]
 
 
 def _create_many(url: str, n: int) -> list[requests.Response]:
@@ -357,6 +433,28 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: SandboxServer
     connection.close()
 
 
+@pytest.mark.parametrize(
+    "framing, partial_body",
+    [
+        ("Content-Length: 20", b'{"name": "ha'),
+        ("Transfer-Encoding: chunked", b'c\r\n{"name": "ha\r\n'),
+    ],
+)
+def test_a_body_cut_short_never_reaches_the_handler(
+    server: SandboxServer, toy: ToyApi, framing: str, partial_body: bytes
+) -> None:
+    head = (
+        f"POST /toy/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(head.encode() + partial_body)
+        client.shutdown(socket.SHUT_WR)  # the client hangs up before the body is complete
+        assert client.recv(1024) == b""  # closed unanswered
+    assert toy.calls["create"] == 0
+    assert request_log(server.url)["requests"] == 0
+
+
 def test_keep_alive_throughput(server: SandboxServer) -> None:
     """Prints requests/s of a trivial endpoint over one keep-alive connection (no assertion on
     speed: figures belong to the report, not to a test that a busy machine can fail)."""
@@ -411,6 +509,78 @@ def test_stop_releases_held_requests_and_the_world_file(tmp_path: Path, toy: Toy
     held.join(timeout=5)
     assert not held.is_alive() and time.monotonic() - started < 5
     duckdb.connect(str(settings.world_path)).close()  # nobody holds the file any more
+
+
+class SlowApi(ToyApi):
+    """One route that is still being served when the sandbox stops, then reads the world."""
+
+    def __init__(self, after_stop_seconds: float) -> None:
+        super().__init__("toy")
+        self.after_stop_seconds = after_stop_seconds
+        self.entered = threading.Event()
+        self.stopping = threading.Event()  # replaced by the serving sandbox's own
+        self.outcomes: list[Any] = []
+
+    def routes(self) -> list[Route]:
+        return [Route("GET", r"/slow", self._slow)]
+
+    def _slow(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
+        self.entered.set()
+        self.stopping.wait(5)
+        time.sleep(self.after_stop_seconds)  # stop() goes on meanwhile
+        try:
+            response = self._list(request, store)
+        except Exception as exc:
+            self.outcomes.append(exc)
+            raise
+        self.outcomes.append(response.body)
+        return response
+
+
+def _stop_during_slow_request(
+    tmp_path: Path, api: SlowApi
+) -> tuple[Settings, list[requests.Response | Exception], float]:
+    """Stop a sandbox while ``api`` serves a request; the answers its client got and stop()'s
+    duration."""
+    settings = make_world(tmp_path)
+    running = start_server(settings, port=0, apis=[api])
+    api.stopping = running.sandbox.stopping
+    answers: list[requests.Response | Exception] = []
+
+    def call() -> None:
+        try:
+            answers.append(requests.get(f"{running.url}/toy/slow", headers=AUTH, timeout=10))
+        except requests.RequestException as exc:
+            answers.append(exc)
+
+    client = threading.Thread(target=call)
+    client.start()
+    assert api.entered.wait(5)
+    started = time.monotonic()
+    running.stop()
+    stopped_in = time.monotonic() - started
+    client.join(5)
+    return settings, answers, stopped_in
+
+
+def test_stop_lets_a_request_in_flight_finish_before_closing_the_world(tmp_path: Path) -> None:
+    slow = SlowApi(after_stop_seconds=1.0)  # longer than stop() takes without waiting
+    settings, answers, _ = _stop_during_slow_request(tmp_path, slow)
+    served = {"data": list(range(0, ITEMS - 2))}
+    assert slow.outcomes == [served]  # the world was still open when the handler read it
+    assert [(a.status_code, a.json()) for a in answers] == [(200, served)]  # type: ignore[union-attr]
+    duckdb.connect(str(settings.world_path)).close()  # and closed once stop() returned
+
+
+def test_stop_waits_for_requests_in_flight_only_so_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(server_module, "STOP_GRACE_SECONDS", 0.2)
+    stuck = SlowApi(after_stop_seconds=3.0)
+    settings, answers, stopped_in = _stop_during_slow_request(tmp_path, stuck)
+    assert stopped_in < 2.0
+    assert "1 sandbox request(s) still running" in caplog.text
+    duckdb.connect(str(settings.world_path)).close()
 
 
 def test_discovered_apis_are_named_after_settings() -> None:
