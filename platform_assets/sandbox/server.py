@@ -366,7 +366,11 @@ class SandboxServer:
         self.port: int = httpd.server_address[1]
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name=f"sandbox-{self.port}", daemon=True
+            # A short poll so stop() returns promptly (tests start and stop many servers).
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
