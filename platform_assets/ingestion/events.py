@@ -4,6 +4,7 @@ The CDP (RudderStack with an object-storage destination) drops one NDJSON.gz bat
 hour into ``$ROUNDTRIP_HOME/landing``; a partition is one *received* day (UTC). Materializing it
 loads that day's files with :func:`events_load.load_days` (dedupe on message id, quarantine of
 malformed files, the day replaced in one transaction) and reports files and rows as metadata.
+A day with no landing files is left as it is and named in ``days_without_files``.
 A backfill runs as one run over its whole range (one read of the files, one transaction).
 """
 
@@ -74,7 +75,12 @@ def raw_events(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]
         "files_quarantined": len(report.quarantined),
         "rows_read": report.rows_read,
         "duplicates_dropped": report.duplicates_dropped,
+        "later_receipts_replaced": report.later_receipts_replaced,
     }
+    if report.days_without_files:
+        missing = [day.isoformat() for day in report.days_without_files]
+        context.log.warning(f"no landing files for {', '.join(missing)}: left as they were")
+        run["days_without_files"] = dg.MetadataValue.json(missing)
     if report.quarantined:
         run["quarantined"] = dg.MetadataValue.json(report.quarantined)
     for table in TABLES:

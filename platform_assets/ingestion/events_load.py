@@ -14,12 +14,18 @@ The rules:
 - DuckDB parses the files (``read_ndjson_objects`` + ``json_transform`` to the fields it
   reads): one call for all the files, and only when that fails, one call per file to find the
   bad ones.
-- A malformed file (bad gzip, bad JSON, a line without its required fields) is moved to the
-  quarantine folder with ``<file>.reason.txt`` naming the lines and what was wrong; the rest of
-  the days load.
-- Rows are deduplicated on message id, within the load and against other days already loaded.
-- The days are replaced in one transaction, so re-running them changes nothing and a failure
-  leaves the previous state. A backfill of many days is one load (one read, one transaction).
+- A malformed file (bad gzip, bad JSON, a line without its required fields, a property value
+  its column's type cannot hold) is moved to the quarantine folder with ``<file>.reason.txt``
+  naming the lines and what was wrong; the rest of the days load.
+- Property and trait keys are data, never SQL: they reach DuckDB as bound JSON pointers. Their
+  columns get RudderStack's lower snake_case names; a key whose name is taken gets a numeric
+  suffix, and each column's comment records the key it holds, so a key keeps its column on
+  every later load.
+- Rows are deduplicated on message id, within the load and against other days already loaded:
+  the earliest receipt wins wherever it lies, so the tables do not depend on load order.
+- The days that have files are replaced in one transaction, so re-running them changes nothing
+  and a failure leaves the previous state; a day without files is left as it is. A backfill of
+  many days is one load (one read, one transaction).
 """
 
 from __future__ import annotations
@@ -86,9 +92,12 @@ _COMMON: tuple[tuple[str, str, str], ...] = (
     ("timestamp", "TIMESTAMP", "coalesce(timestamp, received_at)"),
     ("uuid_ts", "TIMESTAMP", "$uuid_ts"),
 )
-_PAGE = tuple(
-    (name, "VARCHAR", f"coalesce(properties ->> '$.{name}', context.page.{name})")
-    for name in ("url", "path", "referrer", "search", "title")
+_PAGE = (
+    ("name", "VARCHAR", "coalesce(name, properties ->> '$.name')"),
+    *(
+        (name, "VARCHAR", f"coalesce(properties ->> '$.{name}', context.page.{name})")
+        for name in ("url", "path", "referrer", "search", "title")
+    ),
 )
 _TRACK = (("event", "VARCHAR", "event_name"), ("event_text", "VARCHAR", "event"))
 
@@ -164,6 +173,8 @@ _PROBLEM = """
 """
 
 _MAX_REASONS = 20
+_KEY_COMMENT = "source key: "
+"""Prefix of a property/trait column's comment; the JSON-quoted key the column holds follows."""
 
 
 @dataclass
@@ -175,25 +186,36 @@ class LoadReport:
     files_loaded: int = 0
     rows_read: int = 0
     duplicates_dropped: int = 0
+    later_receipts_replaced: int = 0
+    """Rows of other days removed because this load holds an earlier receipt of their message."""
+    days_without_files: list[date] = field(default_factory=list)
+    """Days of the range with no loadable file: their rows were left as they were."""
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, str] = field(default_factory=dict)  # file → reason
 
 
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _file_day(file: Path) -> date:
+    """The received day a batch file's ``YYYY/MM/DD/HH`` path says."""
+    return date(int(file.parts[-4]), int(file.parts[-3]), int(file.parts[-2]))
+
+
 def day_files(landing_dir: Path, first: date, last: date) -> list[Path]:
     """Every batch file received on days ``first``..``last`` (UTC), in a stable order."""
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return sorted(
-        file for day in days for file in Path(landing_dir).glob(f"*/{day:%Y/%m/%d}/*{FILE_SUFFIX}")
+        file
+        for day in _days(first, last)
+        for file in Path(landing_dir).glob(f"*/{day:%Y/%m/%d}/*{FILE_SUFFIX}")
     )
 
 
 def landed_days(landing_dir: Path) -> list[date]:
     """Received days that have at least one batch file (what a sensor turns into partitions)."""
-    days = {
-        date(int(p.parts[-4]), int(p.parts[-3]), int(p.parts[-2]))
-        for p in Path(landing_dir).glob(f"*/[0-9]*/[0-9]*/[0-9]*/*{FILE_SUFFIX}")
-    }
-    return sorted(days)
+    files = Path(landing_dir).glob(f"*/[0-9]*/[0-9]*/[0-9]*/*{FILE_SUFFIX}")
+    return sorted({_file_day(file) for file in files})
 
 
 def load_days(
@@ -207,28 +229,19 @@ def load_days(
     ``raw_events``; see the module doc."""
     last = last or first
     report = LoadReport(first=first, last=last)
-    start = datetime(first.year, first.month, first.day)
-    bounds = {"start": start, "end": datetime(last.year, last.month, last.day) + timedelta(days=1)}
     files = day_files(landing_dir, first, last)
     failed = _read_batch(con, files)
-    problems = con.execute(
-        f"""
-        select _file, _line, problem from (
-            select _file, _line, {_PROBLEM} as problem from _batch
-        )
-        where problem is not null
-        order by _file, _line
-        """
-    ).fetchall()
-    for file, line, problem in problems:
-        failed.setdefault(file, []).append(f"line {line}: {problem}")
-    for file, reasons in failed.items():
+    _reject(con, failed, _line_problems(con))
+    layout = _layout(con)
+    if _reject(con, failed, _value_problems(con, layout)):
+        layout = _layout(con)  # a key only the rejected lines carried gets no column
+    for file, reasons in sorted(failed.items()):
         report.quarantined[file] = _quarantine(Path(file), landing_dir, quarantine_dir, reasons)
-    if failed:
-        con.execute("delete from _batch where list_contains($bad, _file)", {"bad": list(failed)})
+    days = sorted({_file_day(file) for file in files if str(file) not in failed})
+    report.days_without_files = [day for day in _days(first, last) if day not in days]
     report.files_loaded = len(files) - len(failed)
     report.rows_read = _count(con, "select count(*) from _batch")
-    _write(con, report, bounds)
+    _write(con, report, layout, days)
     return report
 
 
@@ -289,6 +302,35 @@ def _append(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
     )
 
 
+Problem = tuple[str, int, str]
+"""A line that cannot load: (file, line number, what is wrong)."""
+
+
+def _line_problems(con: duckdb.DuckDBPyConnection) -> list[Problem]:
+    return con.execute(
+        f"""
+        select _file, _line, problem from (
+            select _file, _line, {_PROBLEM} as problem from _batch
+        )
+        where problem is not null
+        order by _file, _line
+        """
+    ).fetchall()
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection, failed: dict[str, list[str]], problems: list[Problem]
+) -> bool:
+    """Record ``problems`` in ``failed`` and drop their files' rows from ``_batch`` (a file is
+    quarantined whole, so the hour it holds is never half loaded); whether there were any."""
+    for file, line, problem in problems:
+        failed.setdefault(file, []).append(f"line {line}: {problem}")
+    if problems:
+        bad = sorted({file for file, _, _ in problems})
+        con.execute("delete from _batch where list_contains($bad, _file)", {"bad": bad})
+    return bool(problems)
+
+
 def _quarantine(file: Path, landing_dir: Path, quarantine_dir: Path, reasons: list[str]) -> str:
     """Move a bad file out of the landing folder, beside a reason file; return the reason."""
     target = Path(quarantine_dir) / "events" / file.relative_to(landing_dir)
@@ -304,8 +346,9 @@ def _quarantine(file: Path, landing_dir: Path, quarantine_dir: Path, reasons: li
 
 
 def _column_type(json_types: list[str]) -> str:
-    """The column type for a property given the JSON types its values had (like RudderStack)."""
-    kinds = set(json_types) - {"NULL"}
+    """The column type for a property given the JSON types its non-null values had (like
+    RudderStack)."""
+    kinds = set(json_types)
     if kinds <= {"BIGINT", "UBIGINT"}:
         return "BIGINT"
     if kinds <= {"BIGINT", "UBIGINT", "DOUBLE"}:
@@ -318,92 +361,89 @@ def _column_type(json_types: list[str]) -> str:
 
 
 def _column_name(key: str) -> str:
-    return re.sub(r"[^a-z0-9_]+", "_", key.strip().lower()).strip("_") or "_"
+    """RudderStack's column name for a key: lower snake_case (``firstName`` → ``first_name``,
+    ``it's`` → ``it_s``), ``_`` in front of a leading digit."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key.strip())
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    return f"_{name}" if name[:1].isdigit() else name or "_"
 
 
-def _new_keys(
-    con: duckdb.DuckDBPyConnection, payload: str, where: str, declared: dict[str, str]
-) -> dict[str, tuple[str, str]]:
-    """Keys of the JSON ``payload`` column in this batch → (column name, type), declared first."""
-    found = con.execute(
-        f"""
-        select key, list(distinct json_type({payload}, '$."' || key || '"'))
-        from (select {payload}, unnest(json_keys({payload})) as key from _batch where {where})
-        group by key
-        order by key
-        """
-    ).fetchall()
-    columns = {key: (_column_name(key), kind) for key, kind in declared.items()}
-    reserved = {name for name, _, _ in (*_COMMON, *_PAGE, *_TRACK)}
-    for key, kinds in found:
-        if key in columns or None in kinds:
+def _assign_columns(keys: list[str], owners: dict[str, str], taken: set[str]) -> dict[str, str]:
+    """Key → column: the column a key already has (``owners``), else its snake_case name, with
+    ``_1``, ``_2``... appended while that is ``taken`` (``Plan`` beside ``plan`` → ``plan_1``).
+
+    Keys already in snake_case choose first, then the others in sorted order, so the names do
+    not depend on the order the keys were met in."""
+    taken = taken | set(owners.values())
+    columns: dict[str, str] = {}
+    for key in sorted(keys, key=lambda k: (_column_name(k) != k, k)):
+        if key in owners:
+            columns[key] = owners[key]
             continue
-        name = _column_name(key)
-        columns[key] = (f"_{name}" if name in reserved else name, _column_type(kinds))
+        name = base = _column_name(key)
+        suffix = 0
+        while name in taken:
+            suffix += 1
+            name = f"{base}_{suffix}"
+        taken.add(name)
+        columns[key] = name
     return columns
+
+
+def _pointer(key: str) -> str:
+    """The JSON pointer (RFC 6901) of a top-level key, bound as a parameter: keys are data."""
+    return "/" + key.replace("~", "~0").replace("/", "~1")
 
 
 Columns = dict[str, dict[str, str]]
 """table → its columns → their types, as they are in the warehouse."""
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> Columns:
-    found: Columns = {}
-    for table, column, kind in con.execute(
-        "select table_name, column_name, data_type from duckdb_columns() "
+def _columns(con: duckdb.DuckDBPyConnection) -> tuple[Columns, dict[str, dict[str, str]]]:
+    """The tables' columns → types, and per table each key → the column holding it (from the
+    column's comment; a column without one holds the key of its own name)."""
+    types: Columns = {}
+    owners: dict[str, dict[str, str]] = {}
+    for table, column, kind, comment in con.execute(
+        "select table_name, column_name, data_type, comment from duckdb_columns() "
         "where schema_name = ? and not internal order by table_name, column_index",
         [SCHEMA],
     ).fetchall():
-        found.setdefault(table, {})[column] = kind
-    return found
+        types.setdefault(table, {})[column] = kind
+        key = column
+        if comment and comment.startswith(_KEY_COMMENT):
+            key = json.loads(comment.removeprefix(_KEY_COMMENT))
+        owners.setdefault(table, {})[key] = column
+    return types, owners
 
 
-def _ensure_table(
-    con: duckdb.DuckDBPyConnection, existing: Columns, table: str, columns: list[tuple[str, str]]
-) -> dict[str, str]:
-    """Create ``table`` or add the columns it lacks; return its columns → types."""
-    if table not in existing:
-        body = ", ".join(f'"{name}" {kind}' for name, kind in columns)
-        con.execute(f'create table {SCHEMA}."{table}" ({body})')
-        existing[table] = dict(columns)
-    have = existing[table]
-    for name, kind in columns:
-        if name not in have:
-            con.execute(f'alter table {SCHEMA}."{table}" add column "{name}" {kind}')
-            have[name] = kind
-    return have
+@dataclass
+class _Table:
+    """How one ``raw_events`` table is written from ``_batch``.
+
+    ``columns`` are (name, type, SQL over ``_batch``) and ``where`` picks its rows. A table with
+    a column per ``payload`` key (properties or traits) maps those columns to (key, parameter):
+    the SQL reads the key through the parameter, bound to its JSON pointer in ``params``."""
+
+    columns: list[tuple[str, str, str]]
+    where: str
+    payload: str = ""
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {param: _pointer(key) for key, param in self.keys.values()}
 
 
-def _json_columns(
-    payload: str, keys: dict[str, tuple[str, str]], types: dict[str, str]
-) -> list[tuple[str, str, str]]:
-    """(column, type, SQL) extracting each key of ``payload`` as the table's column type."""
-    out = []
-    for key, (name, _) in keys.items():
-        kind = types[name]
-        path = f"'$.\"{key}\"'"
-        sql = (
-            f"{payload} -> {path}"
-            if kind == "JSON"
-            else f"try_cast({payload} ->> {path} as {kind})"
-        )
-        out.append((name, kind, sql))
-    return out
-
-
-def _plan(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[tuple[str, str, str]], str]]:
-    """Per table: its columns (name, type, SQL over _batch) and the filter of its rows.
-
-    Creates tables and adds new property/trait columns first (additive, so harmless if the load
-    then fails)."""
-    con.execute(f"create schema if not exists {SCHEMA}")
-    existing = _columns(con)
-    plan: dict[str, tuple[list[tuple[str, str, str]], str]] = {
-        "pages": ([*_COMMON, *_PAGE], "type = 'page'"),
-        "tracks": ([*_COMMON, *_TRACK], "type = 'track'"),
+def _layout(con: duckdb.DuckDBPyConnection) -> dict[str, _Table]:
+    """Per table, how ``_batch`` is written into it: its columns as they are, plus a new column
+    for each key this batch brings. Only reads; ``_create`` then makes the tables match."""
+    types, owners = _columns(con)
+    layout = {
+        "pages": _Table([*_COMMON, *_PAGE], "type = 'page'"),
+        "tracks": _Table([*_COMMON, *_TRACK], "type = 'track'"),
     }
-    for table in ("pages", "tracks"):
-        _ensure_table(con, existing, table, [(n, k) for n, k, _ in plan[table][0]])
     for table, declared, payload, where in (
         ("identifies", IDENTIFY_TRAITS, "traits", "type = 'identify'"),
         *(
@@ -412,61 +452,169 @@ def _plan(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[tuple[str, str
         ),
     ):
         base = [*_COMMON, *(_TRACK if payload == "properties" else ())]
-        keys = _new_keys(con, payload, where, declared)
-        types = _ensure_table(
-            con, existing, table, [(n, k) for n, k, _ in base] + list(keys.values())
+        layout[table] = _keyed_table(
+            con,
+            _Table(base, where, payload),
+            declared,
+            types.get(table, {}),
+            owners.get(table, {}),
         )
-        plan[table] = ([*base, *_json_columns(payload, keys, types)], where)
-    return plan
+    return layout
 
 
-def _write(con: duckdb.DuckDBPyConnection, report: LoadReport, bounds: dict) -> None:
-    """Replace the days' rows in every table in one transaction, then rebuild ``users``."""
-    plan = _plan(con)
-    in_range = "received_at >= $start and received_at < $end"
-    elsewhere = " union all ".join(
-        f"select id from {SCHEMA}.{t} where not ({in_range})"
-        for t in ("pages", "tracks", "identifies")
+def _keyed_table(
+    con: duckdb.DuckDBPyConnection,
+    table: _Table,
+    declared: dict[str, str],
+    have: dict[str, str],
+    owners: dict[str, str],
+) -> _Table:
+    """``table`` with a column for each declared key and each key the batch's payloads carry
+    (a key that is only ever null gets none, as in RudderStack)."""
+    found = con.execute(
+        f"""
+        select e.key, list(distinct e.type) filter (where e.type != 'NULL')
+        from (
+            select {table.payload} as doc from _batch
+            where {table.where} and json_type({table.payload}) = 'OBJECT'
+        ) as b, json_each(b.doc) as e
+        group by e.key
+        """
+    ).fetchall()
+    kinds = {key: types for key, types in found if types}
+    base = {name for name, _, _ in table.columns}
+    names = _assign_columns(
+        [*declared, *(key for key in kinds if key not in declared)],
+        {key: column for key, column in owners.items() if column not in base},
+        base | set(have),
     )
-    # One row per message id: the first received, unless another day already holds it.
+    for number, (key, name) in enumerate(names.items()):
+        kind = have.get(name) or declared.get(key) or _column_type(kinds[key])
+        param = f"k{number}"
+        sql = (
+            f"{table.payload} -> ${param}"
+            if kind == "JSON"
+            else f"try_cast({table.payload} ->> ${param} as {kind})"
+        )
+        table.columns.append((name, kind, sql))
+        table.keys[name] = (key, param)
+    return table
+
+
+def _value_problems(con: duckdb.DuckDBPyConnection, layout: dict[str, _Table]) -> list[Problem]:
+    """Lines with a property/trait value its column's type cannot hold (``"nine"`` for the
+    BIGINT ``score``): loading them would turn the value into null, so their files go."""
+    problems: list[Problem] = []
+    for spec in layout.values():
+        noun = "property" if spec.payload == "properties" else "trait"
+        for name, kind, _ in spec.columns:
+            if name not in spec.keys or kind in ("VARCHAR", "JSON"):
+                continue
+            key, param = spec.keys[name]
+            value = f"{spec.payload} ->> ${param}"
+            rows = con.execute(
+                f"select _file, _line, {value} from _batch where {spec.where} "
+                f"and {value} is not null and try_cast({value} as {kind}) is null",
+                {param: _pointer(key)},
+            ).fetchall()
+            problems += [
+                (file, line, f"{noun} {json.dumps(key)} = {text[:60]} is not {kind} ({name})")
+                for file, line, text in rows
+            ]
+    return sorted(problems)
+
+
+def _create(con: duckdb.DuckDBPyConnection, layout: dict[str, _Table]) -> None:
+    """Create the tables and add the columns they lack, each key column commented with its key.
+
+    Additive, so harmless if the load then fails."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    existing, _ = _columns(con)
+    for table, spec in layout.items():
+        if table not in existing:
+            body = ", ".join(f'"{name}" {kind}' for name, kind, _ in spec.columns)
+            con.execute(f'create table {SCHEMA}."{table}" ({body})')
+        have = existing.get(table, {})
+        for name, kind, _ in spec.columns:
+            if name in have:
+                continue
+            if table in existing:
+                con.execute(f'alter table {SCHEMA}."{table}" add column "{name}" {kind}')
+            if name in spec.keys:
+                # json.dumps leaves no quote or control character the literal needs to escape
+                # but the single quote.
+                text = (_KEY_COMMENT + json.dumps(spec.keys[name][0])).replace("'", "''")
+                con.execute(f'comment on column {SCHEMA}."{table}"."{name}" is \'{text}\'')
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, layout: dict[str, _Table], days: list[date]
+) -> None:
+    """Replace ``days``' rows in every table in one transaction, then rebuild ``users``.
+
+    One row per message id, its earliest receipt: a load keeps a message another day holds only
+    when its own receipt is earlier, and then removes that day's row."""
+    _create(con, layout)
+    replaced = "list_contains($days::date[], cast(received_at as date))"
+    held = " union all ".join(
+        f"select id, received_at from {SCHEMA}.{table} where not {replaced}"
+        for table in ("pages", "tracks", "identifies")
+    )
+    con.execute(
+        """
+        create or replace temp table _first as
+        select * from _batch
+        qualify row_number() over (partition by id order by received_at, _file, _line) = 1
+        """
+    )
     con.execute(
         f"""
-        create or replace temp table _fresh as
-        select * from _batch
-        anti join ({elsewhere}) as loaded using (id)
-        qualify row_number() over (partition by id order by received_at, _file, _line) = 1
+        create or replace temp table _held as
+        select id, min(h.received_at) < any_value(f.received_at) as earlier
+        from ({held}) as h join _first as f using (id)
+        group by id
         """,
-        bounds,
+        {"days": days},
+    )
+    con.execute(
+        "create or replace temp table _fresh as select * from _first "
+        "anti join (select id from _held where earlier) using (id)"
     )
     report.duplicates_dropped = report.rows_read - _count(con, "select count(*) from _fresh")
+    report.later_receipts_replaced = _count(con, "select count(*) from _held where not earlier")
     uuid_ts = datetime.now(UTC).replace(tzinfo=None)
     con.begin()
     try:
-        for table, (columns, where) in plan.items():
-            con.execute(f"delete from {SCHEMA}.{table} where {in_range}", bounds)
-            names = ", ".join(f'"{name}"' for name, _, _ in columns)
-            exprs = ", ".join(f"cast({sql} as {kind})" for _, kind, sql in columns)
+        for table, spec in layout.items():
+            con.execute(
+                f"delete from {SCHEMA}.{table} where {replaced} "
+                "or id in (select id from _held where not earlier)",
+                {"days": days},
+            )
+            names = ", ".join(f'"{name}"' for name, _, _ in spec.columns)
+            exprs = ", ".join(f"cast({sql} as {kind})" for _, kind, sql in spec.columns)
             report.rows[table] = _count(
                 con,
                 f"insert into {SCHEMA}.{table} ({names}) select {exprs} from _fresh "
-                f"where {where} order by received_at, id",
-                {"uuid_ts": uuid_ts},
+                f"where {spec.where} order by received_at, id",
+                {"uuid_ts": uuid_ts, **spec.params},
             )
-        report.rows["users"] = _rebuild_users(con, list(plan["identifies"][0]))
+        report.rows["users"] = _rebuild_users(con)
         con.commit()
     except BaseException:
         con.rollback()
         raise
 
 
-def _rebuild_users(con: duckdb.DuckDBPyConnection, identifies: list[tuple[str, str, str]]) -> int:
-    """``users``: one row per user id, each trait's latest non-null value (RudderStack's merge).
+def _rebuild_users(con: duckdb.DuckDBPyConnection) -> int:
+    """``users``: one row per user id, each trait's latest non-null value (RudderStack's merge),
+    over every trait column ``identifies`` has (not only those this load saw).
 
     Returns its row count."""
     common = {name for name, _, _ in _COMMON}
     latest = "".join(
         f'arg_max("{name}", received_at) filter (where "{name}" is not null) as "{name}", '
-        for name, _, _ in identifies
+        for name in _columns(con)[0]["identifies"]
         if name not in common
     )
     con.execute(

@@ -12,6 +12,7 @@ renamed as (
 
     select
         {{ rudderstack_ids() }}
+        name as page_name,
         url as page_url,
         path as page_path,
         title as page_title,
