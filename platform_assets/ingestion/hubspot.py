@@ -5,27 +5,33 @@ Tables and columns are Fivetran's (``dbt_hubspot_source``): object properties la
 ``property_<name>`` columns, typed (HubSpot sends every property as text), with ``_fivetran_synced``
 / ``_fivetran_deleted`` bookkeeping; every column is declared so always-null ones still exist.
 
-Incremental, with the cursor in dlt's state in the warehouse:
+Incremental, with the cursor in dlt's state in the warehouse. Every time bound is inclusive (a
+record written in the cursor's millisecond after the last read still comes) and the ids already
+loaded at the cursor are skipped, so a re-run loads nothing twice:
 - contacts, companies, deals: HubSpot's list endpoint cannot filter by modification time, so they
   are read through the search endpoint, ``lastmodifieddate`` (contacts) / ``hs_lastmodifieddate``
-  GT the last loaded value, sorted ascending. Search stops at 10,000 results per query; at that
-  point the query restarts from the last modified time seen (GTE: rows of that same millisecond
-  come again and merge away).
+  GTE the watermark and ``hs_object_id`` NOT_IN the ids loaded at it, sorted ascending. Search
+  stops at 10,000 results per query; there the query restarts from the newest time read.
+  Search never returns archived (deleted or merged-away) objects, so the list endpoint's
+  ``archived=true`` is read in full every run and the objects archived since the last run land
+  as deleted (contacts ``_fivetran_deleted``, companies and deals ``is_deleted``), as Fivetran
+  marks them, for staging to drop.
 - deal_stage (``propertiesWithHistory=dealstage``), deal_contact and deal_company (v4
   associations) are read for the deals that changed, in batches.
 - engagements: the full ``paged`` export on the first run, then ``recent/modified`` since the last
-  ``lastUpdated``; email events from ``startTimestamp`` after the last ``created``; marketing emails
-  ``updatedAfter`` the last ``updatedAt``.
+  ``lastUpdated``; email events from ``startTimestamp`` = the last ``created``; marketing emails
+  ``updatedAfter`` (exclusive) a millisecond before the last ``updatedAt``. dlt's incremental
+  drops the rows at the cursor it already loaded (its boundary deduplication on the primary key).
 - owners and deal pipelines have no modified-since filter in HubSpot's API: both small lists are
   read in full every run (as Fivetran does), and only rows whose ``updatedAt`` moved are loaded.
 
-Merged contacts: the duplicate keeps its last landed row (search never returns archived objects);
-the survivor's ``property_hs_merged_object_ids`` lists it, which staging uses to drop it.
-Rows merge on their primary keys, so re-runs never duplicate and changed objects are updated.
+Merged contacts: the duplicate is archived, so it lands as deleted; the survivor's
+``property_hs_merged_object_ids`` lists it as well. Rows merge on their primary keys, so re-runs
+never duplicate and changed objects are updated.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -39,6 +45,8 @@ from platform_assets.ingestion.dlt_support import build_source_assets, column_hi
 SOURCE = "hubspot"
 SEARCH_RESULT_CAP = 10_000
 SEARCH_PAGE_SIZE = 200
+SEARCH_EXCLUDE_MAX = 100  # values HubSpot takes in one NOT_IN filter
+ARCHIVED_PAGE_SIZE = 100  # the list endpoint's maximum
 BATCH_READ_SIZE = 50  # HubSpot allows 100 ids per batch read, 50 when asking for history
 ASSOCIATION_BATCH_SIZE = 1000
 OPEN_ENDED = datetime(9999, 12, 31, 23, 59, 59)
@@ -147,9 +155,10 @@ EMAIL_EVENT_COLUMNS = _columns(
 
 DESCRIPTIONS = {
     "contact": "HubSpot contacts, latest state, properties as `property_*` (Fivetran's "
-    "`contact`); merged duplicates stay, listed in the survivor's `property_hs_merged_object_ids`.",
-    "company": "HubSpot companies, latest state (Fivetran's `company`).",
-    "deal": "HubSpot deals, latest state (Fivetran's `deal`).",
+    "`contact`); deleted and merged-away contacts stay with `_fivetran_deleted` true.",
+    "company": "HubSpot companies, latest state; deleted ones with `is_deleted` true "
+    "(Fivetran's `company`).",
+    "deal": "HubSpot deals, latest state; deleted ones with `is_deleted` true (Fivetran's `deal`).",
     "deal_stage": "Every stage a deal entered, from `dealstage` history (Fivetran's `deal_stage`).",
     "deal_pipeline_stage": "Stages of the deal pipelines (Fivetran's `deal_pipeline_stage`).",
     "deal_contact": "Deal ↔ contact associations (Fivetran's `deal_contact`).",
@@ -177,6 +186,41 @@ def epoch_ms(value: datetime) -> int:
     return int(value.replace(tzinfo=UTC).timestamp() * 1000)
 
 
+class Watermark:
+    """How far a time-ordered read got: the newest time loaded and the ids loaded at it, in the
+    resource's dlt state (committed with the load, so a failed run moves nothing).
+
+    Reads ask for times at or after ``since``: a record written in that millisecond after the
+    last read still comes. :meth:`admits` drops the ids loaded at ``since`` by an earlier run, so
+    a re-run loads nothing twice; :meth:`advance` records what this run loaded.
+    """
+
+    def __init__(self, state: dict[str, Any], name: str) -> None:
+        self._saved = state.setdefault(name, {"since": None, "ids": []})
+        self._start = (self.since, frozenset(self._saved["ids"]))
+
+    @property
+    def since(self) -> datetime | None:
+        return parse_time(self._saved["since"])
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids loaded at :attr:`since` (by this run or an earlier one)."""
+        return list(self._saved["ids"])
+
+    def admits(self, when: datetime, object_id: str) -> bool:
+        """True unless an earlier run loaded ``object_id`` at ``when`` or read past it."""
+        since, ids = self._start
+        return since is None or when > since or (when == since and object_id not in ids)
+
+    def advance(self, when: datetime, object_id: str) -> None:
+        since = self.since
+        if since is None or when > since:
+            self._saved.update(since=when.isoformat(), ids=[object_id])
+        elif when == since and object_id not in self._saved["ids"]:
+            self._saved["ids"].append(object_id)
+
+
 def _typed(value: Any, kind: str) -> Any:
     if value in (None, ""):
         return None
@@ -198,6 +242,13 @@ def object_row(
     props = obj.get("properties") or {}
     row = {key: int(obj["id"]), "_fivetran_synced": synced, "_fivetran_deleted": False}
     row.update({f"property_{n}": _typed(props.get(n), kind) for n, kind in properties.items()})
+    return row
+
+
+def contact_row(obj: dict[str, Any], synced: datetime) -> dict[str, Any]:
+    """Fivetran's ``contact`` has no ``is_deleted``: an archived one is ``_fivetran_deleted``."""
+    row = object_row(obj, CONTACT_PROPERTIES, "id", synced)
+    row["_fivetran_deleted"] = bool(obj.get("archived"))
     return row
 
 
@@ -278,25 +329,33 @@ def email_event_row(event: dict[str, Any], synced: datetime) -> dict[str, Any]:
     }
 
 
-def email_campaign_row(email: dict[str, Any], synced: datetime) -> dict[str, Any]:
-    campaign_id = (
-        email.get("primaryEmailCampaignId") or (email.get("allEmailCampaignIds") or [0])[0]
+def email_campaign_rows(email: dict[str, Any], synced: datetime) -> list[dict[str, Any]]:
+    """A marketing email → one row per campaign that sent it: ``email_campaign`` is keyed by the
+    campaign id the email events carry. A draft never sent has no campaign and no row; an email
+    sent by several campaigns (a resend) has one row each. The email's send counter belongs to
+    its primary campaign."""
+    primary = email.get("primaryEmailCampaignId")
+    campaign_ids = dict.fromkeys(
+        int(c) for c in [primary, *(email.get("allEmailCampaignIds") or [])] if c not in (None, "")
     )
     counters = (email.get("stats") or {}).get("counters") or {}
-    return {
-        "id": int(campaign_id),
-        "_fivetran_synced": synced,
-        "app_id": 113,
-        "app_name": "Batch",
-        "content_id": int(email["id"]),
-        "name": email.get("name"),
-        "num_included": counters.get("sent"),
-        "num_queued": 0,
-        "sub_type": email.get("subcategory"),
-        "subject": email.get("subject"),
-        "type": email.get("type"),
-        "updated_at": parse_time(email.get("updatedAt")),
-    }
+    return [
+        {
+            "id": campaign_id,
+            "_fivetran_synced": synced,
+            "app_id": 113,
+            "app_name": "Batch",
+            "content_id": int(email["id"]),
+            "name": email.get("name"),
+            "num_included": counters.get("sent") if str(campaign_id) == str(primary) else None,
+            "num_queued": 0,
+            "sub_type": email.get("subcategory"),
+            "subject": email.get("subject"),
+            "type": email.get("type"),
+            "updated_at": parse_time(email.get("updatedAt")),
+        }
+        for campaign_id in campaign_ids
+    ]
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -343,16 +402,12 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
         return ((body.get("paging") or {}).get("next") or {}).get("after")
 
     def search(
-        object_type: str, modified: str, properties: dict[str, str], since: datetime | None
+        object_type: str, modified: str, properties: dict[str, str], mark: Watermark
     ) -> Iterator[list[dict[str, Any]]]:
-        operator, after, restarted_at = "GT", 0, None
+        """Objects modified at or after the watermark, oldest first, less those it loaded. Past
+        the 10,000-result cap the query restarts from the newest time read (its ids excluded)."""
+        after, restarted_at, groups = 0, None, search_filters(modified, mark)
         while True:
-            groups = []
-            if since is not None:
-                value = epoch_ms(since)
-                groups = [
-                    {"filters": [{"propertyName": modified, "operator": operator, "value": value}]}
-                ]
             body = {
                 "filterGroups": groups,
                 "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
@@ -361,39 +416,78 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
                 "after": str(after),
             }
             data = call("POST", f"/crm/v3/objects/{object_type}/search", json=body)
-            yield data["results"]
+            yield loaded_at(data["results"], mark, lambda obj: obj["properties"][modified])
             next_after = v3_after(data)
             if next_after is None:
                 return
             after = int(next_after)
-            if after + page_size > SEARCH_RESULT_CAP:  # restart the query past the cap
-                since = parse_time(data["results"][-1]["properties"][modified])
-                if since == restarted_at:
+            if after + page_size > SEARCH_RESULT_CAP:
+                if mark.since == restarted_at:
                     raise HubSpotApiError(
-                        f"more than {SEARCH_RESULT_CAP} {object_type} modified at {since}"
+                        f"more than {SEARCH_RESULT_CAP} {object_type} modified at {mark.since}"
                     )
-                operator, after, restarted_at = "GTE", 0, since
+                after, restarted_at, groups = 0, mark.since, search_filters(modified, mark)
+
+    def search_filters(modified: str, mark: Watermark) -> list[dict[str, Any]]:
+        """Modified after the watermark, or at it and not loaded yet (filter groups are OR-ed);
+        past the ids one NOT_IN takes, GTE alone, and :meth:`Watermark.admits` drops repeats."""
+        if mark.since is None:
+            return []
+        value = epoch_ms(mark.since)
+        if not 0 < len(mark.ids) <= SEARCH_EXCLUDE_MAX:
+            return [{"filters": [{"propertyName": modified, "operator": "GTE", "value": value}]}]
+        return [
+            {"filters": [{"propertyName": modified, "operator": "GT", "value": value}]},
+            {
+                "filters": [
+                    {"propertyName": modified, "operator": "EQ", "value": value},
+                    {"propertyName": "hs_object_id", "operator": "NOT_IN", "values": mark.ids},
+                ]
+            },
+        ]
+
+    def loaded_at(
+        objects: list[dict[str, Any]], mark: Watermark, time_of: Callable[[dict[str, Any]], Any]
+    ) -> list[dict[str, Any]]:
+        """The objects ``mark`` admits; the watermark moves past them."""
+        fresh = []
+        for obj in objects:
+            when = parse_time(time_of(obj))
+            if mark.admits(when, obj["id"]):
+                fresh.append(obj)
+                mark.advance(when, obj["id"])
+        return fresh
+
+    def archived(
+        object_type: str, properties: dict[str, str], mark: Watermark
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Objects archived since the last run: the list endpoint has no time filter, so the
+        archived list is read in full and the watermark keeps what was loaded before."""
+        params = {
+            "archived": "true",
+            "limit": ARCHIVED_PAGE_SIZE,
+            "properties": ",".join(properties),
+        }
+        path = f"/crm/v3/objects/{object_type}"
+        for page in pages(path, params, "results", "after", v3_after):
+            yield loaded_at(page, mark, lambda obj: obj.get("archivedAt") or obj["updatedAt"])
 
     def crm_objects(
         object_type: str,
         modified: str,
         properties: dict[str, str],
         to_row: Callable[[dict[str, Any]], dict[str, Any]],
-        cursor: dlt.sources.incremental[Any],
     ) -> Iterator[list[dict[str, Any]]]:
-        for page in search(object_type, modified, properties, cursor.last_value):
+        state = dlt.current.resource_state()
+        for page in search(object_type, modified, properties, Watermark(state, "modified")):
+            yield [to_row(obj) for obj in page]
+        for page in archived(object_type, properties, Watermark(state, "archived")):
             yield [to_row(obj) for obj in page]
 
     def crm_resource(name, object_type, modified, properties, key, columns, to_row):
         return dlt.resource(
             crm_objects, name=name, primary_key=key, write_disposition="merge", columns=columns
-        )(
-            object_type,
-            modified,
-            properties,
-            to_row,
-            cursor=dlt.sources.incremental(f"property_{modified}"),
-        )
+        )(object_type, modified, properties, to_row)
 
     contact = crm_resource(
         "contact",
@@ -402,7 +496,7 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
         CONTACT_PROPERTIES,
         "id",
         CONTACT_COLUMNS,
-        lambda obj: object_row(obj, CONTACT_PROPERTIES, "id", synced),
+        lambda obj: contact_row(obj, synced),
     )
     company = crm_resource(
         "company",
@@ -423,8 +517,13 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
         lambda obj: deal_row(obj, synced),
     )
 
+    def live(deals: list[dict[str, Any]]) -> list[dict[str, str]]:
+        """Batch-read inputs for the deals not deleted (HubSpot reads archived ones only when
+        asked to, and a deleted deal's stages and links stay as last landed)."""
+        return [{"id": str(d["deal_id"])} for d in deals if not d["is_deleted"]]
+
     def stage_history(deals: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-        for batch in _chunks([{"id": str(d["deal_id"])} for d in deals], BATCH_READ_SIZE):
+        for batch in _chunks(live(deals), BATCH_READ_SIZE):
             body = {
                 "inputs": batch,
                 "properties": ["dealstage"],
@@ -435,8 +534,7 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
 
     def associations(to_type: str, key: str) -> Callable:
         def read(deals: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-            ids = [{"id": str(d["deal_id"])} for d in deals]
-            for batch in _chunks(ids, ASSOCIATION_BATCH_SIZE):
+            for batch in _chunks(live(deals), ASSOCIATION_BATCH_SIZE):
                 path = f"/crm/v4/associations/deals/{to_type}/batch/read"
                 data = call("POST", path, json={"inputs": batch})
                 yield [
@@ -511,7 +609,7 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
             path, params, cursor = "/engagements/v1/engagements/paged", {"limit": 250}, "offset"
         else:
             path = "/engagements/v1/engagements/recent/modified"
-            params = {"count": 100, "since": epoch_ms(since) + 1}
+            params = {"count": 100, "since": epoch_ms(since)}
             cursor = "offset"
 
         def more(body: dict[str, Any]) -> Any:
@@ -523,14 +621,16 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
     def email_campaigns(updated: dlt.sources.incremental[Any]) -> Iterator[list[dict]]:
         params: dict[str, Any] = {"limit": 100, "includeStats": "true"}
         if updated.last_value is not None:
-            params["updatedAfter"] = updated.last_value.isoformat() + "Z"
+            params["updatedAfter"] = (
+                updated.last_value - timedelta(milliseconds=1)
+            ).isoformat() + "Z"
         for page in pages("/marketing/v3/emails", params, "results", "after", v3_after):
-            yield [email_campaign_row(email, synced) for email in page]
+            yield [row for email in page for row in email_campaign_rows(email, synced)]
 
     def email_events(created: dlt.sources.incremental[Any]) -> Iterator[list[dict]]:
         params: dict[str, Any] = {"limit": 1000}
         if created.last_value is not None:
-            params["startTimestamp"] = epoch_ms(created.last_value) + 1
+            params["startTimestamp"] = epoch_ms(created.last_value)
 
         def more(body: dict[str, Any]) -> Any:
             return body["offset"] if body.get("hasMore") else None

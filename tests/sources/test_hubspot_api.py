@@ -103,6 +103,67 @@ def test_list_pages_with_after_and_hides_archived(server: SandboxServer, client:
     assert survivor["properties"]["hs_merged_object_ids"] == "1000021"
 
 
+def test_list_cursor_is_the_last_id_so_an_archive_between_pages_skips_nothing(
+    server: SandboxServer, client: Client
+) -> None:
+    first = client.get("/crm/v3/objects/contacts", limit=3).json()
+    assert [r["id"] for r in first["results"]] == ["1000010", "1000020", "1000021"]
+    assert first["paging"]["next"]["after"] == "1000021"
+    set_clock(server, T1)  # 1000021 is merged away (archived) and p5 signs up before page 2
+    rest = client.get("/crm/v3/objects/contacts", limit=3, after="1000021").json()
+    assert [r["id"] for r in rest["results"]] == ["1000030", "1000040", "1000050"]
+    assert "paging" not in rest
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "message"),
+    [
+        ("GET", "/crm/v3/objects/contacts?limit=ten", None, "limit='ten' is not an integer"),
+        ("GET", "/crm/v3/objects/contacts?after=x", None, "after='x' is not a valid paging"),
+        ("GET", "/email/public/v1/events?campaignId=abc", None, "campaignId='abc' is not an id"),
+        ("POST", "/crm/v3/objects/contacts/search", b"{not json", "Invalid input JSON"),
+        ("POST", "/crm/v3/objects/contacts/search", b"[1, 2]", "expected an object, got list"),
+        ("POST", "/crm/v3/objects/contacts/search", b'{"limit": "ten"}', "limit='ten'"),
+        ("POST", "/crm/v3/objects/contacts/search", b'{"limit": null}', "limit=None"),
+        (
+            "POST",
+            "/crm/v3/objects/contacts/search",
+            b'{"filterGroups": [{"filters": "email"}]}',
+            "filters must be a list of objects",
+        ),
+        ("POST", "/crm/v3/objects/contacts/search", b'{"sorts": [7]}', "a sort is a property"),
+        ("POST", "/crm/v3/objects/deals/batch/read", b"{", "Invalid input JSON"),
+        (
+            "POST",
+            "/crm/v3/objects/deals/batch/read",
+            b'{"inputs": [{"id": "9000000001"}, {"name": "x"}]}',
+            "inputs[1].id must be an object id, got None",
+        ),
+        (
+            "POST",
+            "/crm/v4/associations/deals/companies/batch/read",
+            b'{"inputs": [{"id": "deal-1"}]}',
+            "inputs[0].id must be an object id, got 'deal-1'",
+        ),
+        ("POST", "/crm/v4/associations/deals/companies/batch/read", b"nope", "Invalid input"),
+    ],
+)
+def test_malformed_requests_get_a_validation_error(
+    client: Client, method: str, path: str, payload: bytes | None, message: str
+) -> None:
+    response = client.session.request(
+        method,
+        client.base + path,
+        data=payload,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["status"], body["category"]) == ("error", "VALIDATION_ERROR")
+    assert message in body["message"]
+
+
 def test_search_by_modification_time_sorted_and_capped(
     server: SandboxServer, client: Client
 ) -> None:
@@ -169,7 +230,11 @@ def test_reference_endpoints_engagements_and_email(server: SandboxServer, client
     assert stages[-2]["metadata"] == {"isClosed": "true", "probability": "1.0"}
     owners = client.get("/crm/v3/owners", limit=1).json()
     assert owners["results"][0]["email"] == "sam@roundtrip.example"
-    assert owners["paging"]["next"]["after"] == "1"
+    assert owners["paging"]["next"]["after"] == "30000001"  # the last id served
+    rest = client.get("/crm/v3/owners", after=owners["paging"]["next"]["after"]).json()
+    assert [(o["email"], "paging" in rest) for o in rest["results"]] == [
+        ("ada@roundtrip.example", False)
+    ]
 
     paged = client.get("/engagements/v1/engagements/paged", limit=3).json()
     assert paged["hasMore"] is True and len(paged["results"]) == 3

@@ -188,6 +188,66 @@ def _int_arg(request: ApiRequest, name: str, default: int, maximum: int) -> int:
     return value
 
 
+def _body_int(body: dict[str, Any], name: str, default: int, maximum: int) -> int:
+    """An integer field of a JSON body, ``1..maximum`` (HubSpot accepts ``"200"`` as well)."""
+    raw = body.get(name, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name}={raw!r} is not an integer") from None
+    if not 0 < value <= maximum:
+        raise BadRequest(f"{name} must be between 1 and {maximum}, got {value}")
+    return value
+
+
+def _json_body(request: ApiRequest) -> dict[str, Any]:
+    """The request's JSON object; anything else is HubSpot's 400, never a server error."""
+    try:
+        body = request.json()
+    except ValueError as exc:
+        raise BadRequest(f"Invalid input JSON: {exc}") from None
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest(f"Invalid input JSON: expected an object, got {type(body).__name__}")
+    return body
+
+
+def _input_ids(body: dict[str, Any], maximum: int) -> list[int]:
+    """The object ids of a batch request's ``inputs`` (``[{"id": "123"}, ...]``)."""
+    inputs = body.get("inputs") or []
+    if not isinstance(inputs, list) or not 0 < len(inputs) <= maximum:
+        size = len(inputs) if isinstance(inputs, list) else type(inputs).__name__
+        raise BadRequest(f"inputs must hold 1 to {maximum} ids, got {size}")
+    ids = []
+    for n, item in enumerate(inputs):
+        raw = item.get("id") if isinstance(item, dict) else None
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            raise BadRequest(f"inputs[{n}].id must be an object id, got {raw!r}") from None
+    return ids
+
+
+def _optional_id(request: ApiRequest, name: str) -> int | None:
+    raw = request.arg(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}={raw!r} is not an id") from None
+
+
+def _objects(value: Any, name: str) -> list[dict[str, Any]]:
+    """A JSON list of objects (``filterGroups``, ``filters``); absent means empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadRequest(f"{name} must be a list of objects, got {value!r}")
+    return value
+
+
 def _offset(raw: Any, name: str = "after") -> int:
     try:
         value = int(raw or 0)
@@ -262,6 +322,8 @@ def _associations(
 
 
 def list_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    """Objects by id; ``after`` is the last id served (as HubSpot's cursor is id-based), so an
+    object archived or created between two pages shifts nothing."""
     object_type = request.path_params["object_type"]
     kind = OBJECT_TYPES[object_type]
     limit = _int_arg(request, "limit", 10, 100)
@@ -269,7 +331,7 @@ def list_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     archived = (request.arg("archived") or "false").lower() == "true"
     clock = store.clock()
     rows = store.query(
-        _visible(kind.table, "archived = $archived") + " order by id limit $limit offset $after",
+        _visible(kind.table, "archived = $archived and id > $after") + " order by id limit $limit",
         {"clock": clock, "archived": archived, "limit": limit + 1, "after": after},
     )
     page, more = rows[:limit], len(rows) > limit
@@ -284,15 +346,13 @@ def list_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
                 result.setdefault("associations", {})[to_type] = {"results": links}
     body: dict[str, Any] = {"results": results}
     if more:
-        body["paging"] = {"next": {"after": str(after + limit)}}
+        body["paging"] = {"next": {"after": str(page[-1]["id"])}}
     return ApiResponse(body=body, rows=len(results))
 
 
-def _filter_sql(
-    kind: ObjectType, group: list[dict[str, Any]], params: dict[str, Any], group_no: int
-) -> str:
+def _filter_sql(kind: ObjectType, group: Any, params: dict[str, Any], group_no: int) -> str:
     clauses = []
-    for n, flt in enumerate(group):
+    for n, flt in enumerate(_objects(group, "filters")):
         name = flt.get("propertyName")
         operator = str(flt.get("operator", "EQ")).upper()
         column = "id" if name == "hs_object_id" else name
@@ -317,7 +377,10 @@ def _filter_sql(
             params[key], params[key + "h"] = typed(flt.get("value")), typed(flt.get("highValue"))
             clauses.append(f'"{column}" between ${key} and ${key}h')
         elif operator in ("IN", "NOT_IN"):
-            params[key] = [typed(v) for v in flt.get("values") or []]
+            values = flt.get("values") or []
+            if not isinstance(values, list):
+                raise BadRequest(f"{operator} needs a list of values for {name}, got {values!r}")
+            params[key] = [typed(v) for v in values]
             negate = "not " if operator == "NOT_IN" else ""
             clauses.append(f'{negate}list_contains(${key}, "{column}")')
         elif operator in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
@@ -328,16 +391,20 @@ def _filter_sql(
     return " and ".join(clauses) or "true"
 
 
-def _sort_sql(kind: ObjectType, sorts: list[Any]) -> str:
+def _sort_sql(kind: ObjectType, sorts: Any) -> str:
+    if not isinstance(sorts, list):
+        raise BadRequest(f"sorts must be a list, got {sorts!r}")
     if len(sorts) > 1:
         raise BadRequest("only one sort is allowed")
     order = []
     for sort in sorts:
         if isinstance(sort, str):
             name, direction = sort.lstrip("-"), "DESC" if sort.startswith("-") else "ASC"
-        else:
+        elif isinstance(sort, dict):
             name, direction = sort.get("propertyName"), str(sort.get("direction", "ASCENDING"))
             direction = "DESC" if direction.upper().startswith("DESC") else "ASC"
+        else:
+            raise BadRequest(f"a sort is a property name or an object, got {sort!r}")
         column = "id" if name == "hs_object_id" else name
         if column != "id" and column not in kind.properties:
             raise BadRequest(f"cannot sort by unknown property {name!r}")
@@ -347,25 +414,20 @@ def _sort_sql(kind: ObjectType, sorts: list[Any]) -> str:
 
 def search_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     kind = OBJECT_TYPES[request.path_params["object_type"]]
-    try:
-        body = request.json() or {}
-    except ValueError:
-        raise BadRequest("the request body is not valid JSON") from None
-    limit = int(body.get("limit", 10))
-    if not 0 < limit <= 200:
-        raise BadRequest(f"limit must be between 1 and 200, got {limit}")
+    body = _json_body(request)
+    limit = _body_int(body, "limit", 10, 200)
     after = _offset(body.get("after"))
     if after + limit > SEARCH_RESULT_CAP:
         raise BadRequest(
             f"Cannot page beyond {SEARCH_RESULT_CAP} results: after={after}, limit={limit}; "
             "narrow the query (e.g. a later modified-date filter) instead"
         )
-    groups = body.get("filterGroups") or []
-    if len(groups) > 5 or sum(len(g.get("filters") or []) for g in groups) > 18:
+    groups = _objects(body.get("filterGroups"), "filterGroups")
+    if len(groups) > 5 or sum(len(_objects(g.get("filters"), "filters")) for g in groups) > 18:
         raise BadRequest("at most 5 filterGroups and 18 filters in all")
     params: dict[str, Any] = {"clock": store.clock()}
     where = " or ".join(
-        f"({_filter_sql(kind, g.get('filters') or [], params, i)})" for i, g in enumerate(groups)
+        f"({_filter_sql(kind, g.get('filters'), params, i)})" for i, g in enumerate(groups)
     )
     matching = _visible(kind.table, f"not archived and ({where or 'true'})")
     total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
@@ -404,11 +466,8 @@ def _history(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 def batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
     kind = OBJECT_TYPES[request.path_params["object_type"]]
-    body = request.json() or {}
-    inputs = body.get("inputs") or []
-    if not 0 < len(inputs) <= 100:
-        raise BadRequest(f"inputs must hold 1 to 100 ids, got {len(inputs)}")
-    ids = [int(i["id"]) for i in inputs]
+    body = _json_body(request)
+    ids = _input_ids(body, 100)
     versions = store.query(
         f"""
         select * from {SCHEMA}.{kind.table}
@@ -456,10 +515,7 @@ def _batch_response(results: list[dict], missing: list[str], rows: int) -> ApiRe
 
 def association_batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
     from_type, to_type = request.path_params["from_type"], request.path_params["to_type"]
-    inputs = (request.json() or {}).get("inputs") or []
-    if not 0 < len(inputs) <= 1000:
-        raise BadRequest(f"inputs must hold 1 to 1000 ids, got {len(inputs)}")
-    ids = [int(i["id"]) for i in inputs]
+    ids = _input_ids(_json_body(request), 1000)
     linked = _associations(store, from_type, to_type, ids, store.clock())
     results = [{"from": {"id": str(i)}, "to": linked[i]} for i in sorted(linked)]
     missing = [str(i) for i in ids if i not in linked]
@@ -505,12 +561,13 @@ def deal_pipelines(request: ApiRequest, store: WorldStore) -> ApiResponse:
 
 
 def owners(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    """Owners by id, ``after`` the last id served (like the CRM object lists)."""
     limit = _int_arg(request, "limit", 100, 500)
     after = _offset(request.arg("after"))
     email = request.arg("email")
     rows = store.query(
-        _visible("owners", "$email is null or email = $email")
-        + " order by id limit $limit offset $after",
+        _visible("owners", "($email is null or email = $email) and id > $after")
+        + " order by id limit $limit",
         {"clock": store.clock(), "email": email, "limit": limit + 1, "after": after},
     )
     results = [
@@ -531,7 +588,7 @@ def owners(request: ApiRequest, store: WorldStore) -> ApiResponse:
     ]
     body: dict[str, Any] = {"results": results}
     if len(rows) > limit:
-        body["paging"] = {"next": {"after": str(after + limit)}}
+        body["paging"] = {"next": {"after": str(rows[limit - 1]["id"])}}
     return ApiResponse(body=body, rows=len(results))
 
 
@@ -649,7 +706,7 @@ def email_events(request: ApiRequest, store: WorldStore) -> ApiResponse:
         "start": parse_time(start) if start else None,
         "end": parse_time(end) if end else None,
         "type": request.arg("eventType"),
-        "campaign": int(request.arg("campaignId") or 0) or None,
+        "campaign": _optional_id(request, "campaignId"),
         "limit": limit + 1,
         "offset": offset,
     }

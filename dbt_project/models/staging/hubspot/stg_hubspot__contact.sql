@@ -1,5 +1,7 @@
--- One row per live contact. A contact merged into another is archived by HubSpot but keeps its
--- last landed row in raw; the survivor lists it in hs_merged_object_ids, so it is dropped here.
+-- One row per live contact. Deleted and merged-away contacts are archived by HubSpot and land
+-- with _fivetran_deleted. A duplicate merged before the connector read archived contacts (or
+-- longer ago than HubSpot keeps them listed) still has its live row: the survivor lists it in
+-- hs_merged_object_ids, so it is dropped by that as well.
 with
 
 source as (
