@@ -4,17 +4,21 @@ How it reads (the way Fivetran does, so a re-run without changes fetches nothing
 
 - first run of a table: note the newest event of its types (``GET /v1/events?limit=1``), then
   page through the list endpoint (``limit=100``, ``starting_after``);
-- every later run: ``GET /v1/events?created[gt]=<cursor>&types[]=...``; each event's
-  ``data.object`` is the object's new state. The cursor (newest event seen) lives in dlt's
-  resource state in the warehouse and only advances when the load commits.
+- every later run: ``GET /v1/events?ending_before=<newest event seen>&types[]=...``, Stripe's
+  exact resume token (a ``created[gt]`` cursor in whole seconds would skip events created in the
+  cursor's second after it was read); each event's ``data.object`` is the object's new state,
+  ``customer.deleted``/``product.deleted``/``price.deleted`` set ``is_deleted``. The cursor lives
+  in dlt's resource state in the warehouse and only advances when the load commits.
 
 Tables merge on their primary keys, so re-runs never duplicate and changed objects are updated.
 ``subscription_history`` is Fivetran's history mode: one row per version seen, keyed
 ``(id, _fivetran_start)`` where ``_fivetran_start`` is the event's time (for the first run, the
-time of the newest event then). ``_fivetran_end`` / ``_fivetran_active`` are not stored: the
-active version is the one with the newest start, which is what staging takes. Money stays in
-cents, as Stripe sends it; timestamps are UTC. Columns follow fivetran's dbt_stripe source
-package; every column is declared, so ones that are always null in this account still exist.
+time of the newest event then); ``_fivetran_active`` marks the newest version, whose
+``_fivetran_end`` is 9999-12-31 23:59:59.999, and each older one ends a millisecond before the
+next starts (the stored active version is re-merged, ended, in the load that brings a newer
+one). Money stays in cents, as Stripe sends it; timestamps are UTC. Columns follow fivetran's
+dbt_stripe source package; every column is declared, so ones that are always null in this
+account still exist.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -41,23 +45,44 @@ PAGE_SIZE = 100
 
 Obj = dict[str, Any]
 Row = dict[str, Any]
-Version = tuple[datetime, Obj]  # (when this state became current, the object)
+ACTIVE_END = datetime(9999, 12, 31, 23, 59, 59, 999000)
+"""Fivetran's ``_fivetran_end`` of a history row that is still the active version."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One state of an object: when it became current, the event that carried it (None when
+    read from a list endpoint) and the object."""
+
+    time: datetime | None
+    event_type: str | None
+    obj: Obj
+
+    @property
+    def deleted(self) -> bool:
+        """``customer.deleted`` and the like carry the object as it was before: the event type
+        (``customer.subscription.deleted`` cancels, it deletes nothing) is what says so."""
+        return self.event_type == f"{self.obj.get('object')}.deleted"
 
 
 class StripePaginator(BasePaginator):
-    """Stripe's cursor pagination: ``starting_after=<last id>`` while ``has_more``."""
+    """Stripe's cursor pagination while ``has_more``: older pages with ``starting_after=<last
+    id>``, or (``newer``) newer pages with ``ending_before=<first id>``; each page is newest
+    first either way."""
 
-    def __init__(self) -> None:
+    def __init__(self, newer: bool = False) -> None:
         super().__init__()
-        self._last_id: str | None = None
+        self._param = "ending_before" if newer else "starting_after"
+        self._cursor: str | None = None
 
     def update_state(self, response: Response, data: list[Any] | None = None) -> None:
         body = response.json()
         self._has_next_page = bool(body.get("has_more")) and bool(data)
-        self._last_id = data[-1]["id"] if data else None
+        if data:
+            self._cursor = data[0 if self._param == "ending_before" else -1]["id"]
 
     def update_request(self, request: Request) -> None:
-        request.params = {**(request.params or {}), "starting_after": self._last_id}
+        request.params = {**(request.params or {}), self._param: self._cursor}
 
 
 # --- Fivetran's column types ------------------------------------------------------------------
@@ -92,7 +117,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "unit_amount:i unit_amount_decimal:t"
     ),
     "subscription_history": _columns(
-        "id:t _fivetran_start:s _fivetran_synced:s application_fee_percent:d billing:t "
+        "id:t _fivetran_start:s _fivetran_end:s _fivetran_active:b _fivetran_synced:s "
+        "application_fee_percent:d billing:t "
         "billing_cycle_anchor:s cancel_at:s cancel_at_period_end:b canceled_at:s created:s "
         "current_period_end:s current_period_start:s customer_id:t days_until_due:i "
         "default_payment_method_id:t default_source_id:t ended_at:s latest_invoice_id:t "
@@ -185,7 +211,7 @@ def customer_rows(obj: Obj, context: Context) -> Iterator[Row]:
         "invoice_settings_default_payment_method": _id(settings.get("default_payment_method")),
         "invoice_settings_footer": settings.get("footer"),
         "default_card_id": _id(obj.get("default_source")),
-        "is_deleted": bool(obj.get("deleted", False)),
+        "is_deleted": context.deleted,
     }
 
 
@@ -198,7 +224,7 @@ def product_rows(obj: Obj, context: Context) -> Iterator[Row]:
             "created updated",
         ),
         "images": _json(obj.get("images")),
-        "is_deleted": bool(obj.get("deleted", False)),
+        "is_deleted": context.deleted,
     }
 
 
@@ -216,7 +242,7 @@ def price_rows(obj: Obj, context: Context) -> Iterator[Row]:
         "recurring_interval": recurring.get("interval"),
         "recurring_interval_count": recurring.get("interval_count"),
         "recurring_usage_type": recurring.get("usage_type"),
-        "is_deleted": bool(obj.get("deleted", False)),
+        "is_deleted": context.deleted,
     }
 
 
@@ -357,11 +383,13 @@ def _list(client: RESTClient, path: str, params: Mapping[str, Any]) -> Iterator[
 
 @dataclass
 class Context:
-    """What a row mapper may need besides the object: when this version started, and the
-    client to page an embedded list (``items``, ``lines``) that says ``has_more``."""
+    """What a row mapper may need besides the object: when this version started, whether it is
+    a deletion, and the client to page an embedded list (``items``, ``lines``) that says
+    ``has_more``."""
 
     client: RESTClient
     version_time: datetime | None = None
+    deleted: bool = False
 
     def embedded(self, listing: Obj) -> list[Obj]:
         data = list(listing.get("data") or [])
@@ -408,9 +436,19 @@ INVOICE_EVENTS = (
 )
 
 TABLES: tuple[Table, ...] = (
-    Table("customer", "customers", ("customer.created", "customer.updated"), customer_rows),
-    Table("product", "products", ("product.created", "product.updated"), product_rows),
-    Table("price", "prices", ("price.created", "price.updated"), price_rows),
+    Table(
+        "customer",
+        "customers",
+        ("customer.created", "customer.updated", "customer.deleted"),
+        customer_rows,
+    ),
+    Table(
+        "product",
+        "products",
+        ("product.created", "product.updated", "product.deleted"),
+        product_rows,
+    ),
+    Table("price", "prices", ("price.created", "price.updated", "price.deleted"), price_rows),
     Table(
         "subscription_history",
         "subscriptions",
@@ -444,33 +482,127 @@ TABLES: tuple[Table, ...] = (
 
 
 def _versions(client: RESTClient, table: Table, state: dict[str, Any]) -> Iterator[Version]:
-    """Objects new or changed since the cursor in ``state``, oldest change first."""
+    """Objects new or changed since the cursor in ``state``, oldest change first.
+
+    The cursor is the id of the newest event seen (``events_last_id``): Stripe's own resume
+    token, ``ending_before=<id>``, returns exactly the events after it, also those created in
+    the same second, which a ``created[gt]=<seconds>`` cursor would skip. A cursor of the
+    earlier kind (``events_created``, seconds) is read once inclusively (a re-read event merges
+    onto the same key) and replaced."""
     types = {"types[]": list(table.event_types)}
-    cursor = state.get("events_created")
-    if cursor is None:
-        response = client.get("/events", params={"limit": 1, **types})
-        response.raise_for_status()
-        newest = response.json()["data"]
-        snapshot = newest[0]["created"] if newest else 0
-        for obj in _list(client, f"/{table.path}", table.list_params):
-            yield _time(snapshot), obj
-        state["events_created"] = snapshot
+    if "events_last_id" in state:
+        last_id = state["events_last_id"]
+        events = (
+            _newer_events(client, {**types, "ending_before": last_id})
+            if last_id
+            else _all_events(client, types)
+        )
+    elif "events_created" in state:
+        events = _all_events(client, {**types, "created[gte]": state["events_created"]})
+    else:
+        yield from _snapshot(client, table, types, state)
         return
-    events = list(_list(client, "/events", {"created[gt]": cursor, **types}))
-    events.sort(key=lambda event: (event["created"], event["id"]))
     for event in events:
-        yield _time(event["created"]), event["data"]["object"]
+        yield Version(_time(event["created"]), event["type"], event["data"]["object"])
     if events:
-        state["events_created"] = events[-1]["created"]
+        state["events_last_id"] = events[-1]["id"]
+    state.pop("events_created", None)
+
+
+def _snapshot(
+    client: RESTClient, table: Table, types: Mapping[str, Any], state: dict[str, Any]
+) -> Iterator[Version]:
+    """A first run: every object from the list endpoint, as of the newest event noted first
+    (an event that comes while the list is read is read again next run: merges are
+    idempotent)."""
+    response = client.get("/events", params={"limit": 1, **types})
+    response.raise_for_status()
+    newest = response.json()["data"]
+    snapshot = _time(newest[0]["created"]) if newest else _time(0)
+    for obj in _list(client, f"/{table.path}", table.list_params):
+        yield Version(snapshot, None, obj)
+    state["events_last_id"] = newest[0]["id"] if newest else None
+
+
+def _newer_events(client: RESTClient, params: Mapping[str, Any]) -> list[Obj]:
+    """Every event after ``ending_before``, oldest first: pages come oldest page first, each
+    newest first, so each is reversed and Stripe's own order is kept."""
+    pages = client.paginate(
+        "/events",
+        params={**params, "limit": PAGE_SIZE},
+        paginator=StripePaginator(newer=True),
+        data_selector="data",
+    )
+    return [event for page in pages for event in reversed(page)]
+
+
+def _all_events(client: RESTClient, params: Mapping[str, Any]) -> list[Obj]:
+    """Every event the filters in ``params`` select, oldest first."""
+    return list(reversed(list(_list(client, "/events", params))))
 
 
 def _latest(versions: Iterable[Version], per_time: bool) -> list[Version]:
     """The last state of each object (or, ``per_time``, of each object and second): the rows a
     merge on the table's primary key would keep anyway, without sending the others."""
     latest: dict[tuple[str, datetime | None], Version] = {}
-    for version_time, obj in versions:
-        latest[(obj["id"], version_time if per_time else None)] = (version_time, obj)
+    for version in versions:
+        latest[(version.obj["id"], version.time if per_time else None)] = version
     return list(latest.values())
+
+
+def _history_bounds(rows: list[Row]) -> list[Row]:
+    """Fivetran's history columns on new versions (oldest first per id): each version ends a
+    millisecond before the next one starts; the newest is ``_fivetran_active``."""
+    by_id: dict[str, list[Row]] = {}
+    for row in rows:
+        by_id.setdefault(row["id"], []).append(row)
+    for versions in by_id.values():
+        versions.sort(key=lambda row: row["_fivetran_start"])
+        for row, following in zip(versions, [*versions[1:], None], strict=True):
+            end = ACTIVE_END if following is None else _just_before(following["_fivetran_start"])
+            row.update(_fivetran_end=end, _fivetran_active=following is None)
+    return rows
+
+
+def _just_before(start: datetime) -> datetime:
+    return start - timedelta(milliseconds=1)
+
+
+def _superseded(table: str, rows: list[Row]) -> Iterator[Row]:
+    """The stored active version of every object ``rows`` bring a newer version of, ended a
+    millisecond before the first new one starts: merged by key in the same load, so the table
+    never has two active versions nor one with a stale end."""
+    first_start: dict[str, datetime] = {}
+    for row in rows:
+        start = row["_fivetran_start"]
+        first_start[row["id"]] = min(start, first_start.get(row["id"], start))
+    if not first_start:
+        return
+    ids = sorted(first_start)
+    with dlt.current.pipeline().sql_client() as client:
+        name = client.make_qualified_table_name(table)
+        marks = ", ".join(["%s"] * len(ids))
+        with client.execute_query(
+            f"select * from {name} where _fivetran_active and id in ({marks})", *ids
+        ) as cursor:
+            names = [column[0] for column in cursor.description]
+            stored = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in stored:
+        start = _naive(row["_fivetran_start"])
+        if start < first_start[row["id"]]:
+            kept = {k: v for k, v in row.items() if not k.startswith("_dlt_")}
+            end = _just_before(first_start[row["id"]])
+            yield {
+                **kept,
+                "_fivetran_start": start,
+                "_fivetran_end": end,
+                "_fivetran_active": False,
+            }
+
+
+def _naive(moment: datetime) -> datetime:
+    """A timestamp read back from the warehouse as naive UTC, like the ones rows carry."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _resource(base_url: str, api_key: str, table: Table) -> DltResource:
@@ -487,9 +619,21 @@ def _resource(base_url: str, api_key: str, table: Table) -> DltResource:
         synced = synced_now()
         # Create the table (every declared column) even when no object exists yet.
         yield dlt.mark.materialize_table_schema()
-        versions = _versions(client, table, dlt.current.resource_state())
-        for version_time, obj in _latest(versions, per_time=table.history):
-            for row in table.rows(obj, Context(client, version_time)):
+        state = dlt.current.resource_state()
+        first_run = not ({"events_last_id", "events_created"} & set(state))
+        versions = _latest(_versions(client, table, state), per_time=table.history)
+        objects = (
+            {**row, "_fivetran_synced": synced}
+            for version in versions
+            for row in table.rows(version.obj, Context(client, version.time, version.deleted))
+        )
+        if not table.history:
+            yield from objects
+            return
+        new_versions = _history_bounds(list(objects))
+        yield from new_versions
+        if not first_run:
+            for row in _superseded(table.name, new_versions):
                 yield {**row, "_fivetran_synced": synced}
 
     return rows

@@ -221,18 +221,20 @@ def test_projection_counts_versions_and_ids(world: Path) -> None:
         " union all select distinct split_part(id, '_', 1) from src_stripe.subscriptions"
     ).fetchall()
     con.close()
-    # (versions, objects): customer 2 turns delinquent; invoices 1, 2, 4, 5, 6, 7 have two
-    # versions (inv3 was paid the second it was created); charge 5 is refunded once.
+    # (versions, objects): customer 2 turns delinquent; S1 renews on 12-01 and 01-01 (S2 is
+    # annual and churns first; the billing timeline ends before S3's first renewal); invoices
+    # 1, 2, 4, 5, 6, 7 have two versions (inv3 was paid the second it was created); charge 5 is
+    # refunded once.
     assert counts == {
         "customers": (4, 3),
         "products": (1, 1),
         "prices": (2, 2),
-        "subscriptions": (6, 3),
+        "subscriptions": (8, 3),
         "invoices": (13, 7),
         "charges": (7, 6),
         "refunds": (1, 1),
     }
-    assert events == (34, 34)
+    assert events == (36, 36)
     assert sorted(p for (p,) in prefixes) == ["cus", "sub"]
 
 
@@ -332,8 +334,103 @@ def test_events_carry_each_version(server: SandboxServer) -> None:
     paid = [e["data"]["object"] for e in events["data"] if e["type"] == "invoice.paid"]
     assert all(inv["status"] == "paid" and inv["amount_remaining"] == 0 for inv in paid)
     wildcard = get(server, "/v1/events", type="customer.*", limit=100).json()["data"]
-    # Stripe's wildcard is a prefix: customer.* includes customer.subscription.* too.
-    assert len(wildcard) == 4 + 6 and all(e["type"].startswith("customer.") for e in wildcard)
+    # Stripe's wildcard is a prefix: customer.* includes customer.subscription.* too (S1's two
+    # renewals among them).
+    assert len(wildcard) == 4 + 8 and all(e["type"].startswith("customer.") for e in wildcard)
+
+
+def walk(server: SandboxServer, path: str, **params: object) -> tuple[list[str], int]:
+    """Every id of a list, two a page following ``starting_after``; (ids, pages)."""
+    seen: list[str] = []
+    pages = 0
+    while True:
+        cursor = {"starting_after": seen[-1]} if seen else {}
+        response = get(server, path, limit=2, **params, **cursor)
+        assert response.status_code == 200, response.text
+        pages += 1
+        seen.extend(ids(response.json()))
+        if not response.json()["has_more"]:
+            return seen, pages
+
+
+def test_every_filtered_list_pages_past_page_one(server: SandboxServer) -> None:
+    server.store.set_clock(T1)
+    ada = get(server, "/v1/customers", email=" Ada@A.io").json()["data"][0]["id"]
+    month = get(server, "/v1/prices", limit=100).json()["data"]
+    product = month[0]["product"]
+    monthly = next(p["id"] for p in month if p["recurring"]["interval"] == "month")
+    invoice_types = ["invoice.created", "invoice.paid"]
+    lists = [
+        # (path, filters, objects the list holds at T1)
+        ("/v1/subscriptions", {}, 2),  # S1 and S3: the default filter hides canceled S2
+        ("/v1/subscriptions", {"status": "all"}, 3),
+        ("/v1/subscriptions", {"price": monthly}, 2),
+        ("/v1/customers", {"created[gte]": 0}, 3),
+        ("/v1/prices", {"product": product}, 2),
+        ("/v1/invoices", {"status": "paid"}, 6),
+        ("/v1/invoices", {"customer": ada}, 4),
+        ("/v1/charges", {"customer": ada}, 4),
+        ("/v1/events", {"created[gt]": epoch(T0), "types[]": invoice_types}, 3),
+        ("/v1/events", {"type": "invoice.*"}, 13),
+    ]
+    for path, filters, expected in lists:
+        paged, pages = walk(server, path, **filters)
+        whole = ids(get(server, path, limit=100, **filters).json())
+        assert (len(paged), paged, pages) == (expected, whole, (expected + 1) // 2), (path, filters)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "param", "message"),
+    [
+        ("/v1/customers", {"limit": "ten"}, "limit", "Invalid integer: ten"),
+        ("/v1/customers", {"limit": "0"}, "limit", "between 1 and 100"),
+        ("/v1/customers", {"created[gte]": "yesterday"}, "created[gte]", "Invalid integer"),
+        ("/v1/customers", {"created[lt]": "-99999999999999"}, "created[lt]", "Invalid integer"),
+        ("/v1/customers", {"created[after]": "0"}, "created[after]", "unknown parameter"),
+        ("/v1/subscriptions", {"status": "gone"}, "status", "Invalid status"),
+        ("/v1/invoices", {"status": "gone"}, "status", "Invalid status"),
+        ("/v1/events", {"starting_after": "evt_a", "ending_before": "evt_b"}, "ending_before",
+         "only specify one"),
+    ],
+)  # fmt: skip
+def test_malformed_requests_answer_400(
+    server: SandboxServer, path: str, params: dict, param: str, message: str
+) -> None:
+    response = get(server, path, **params)
+    error = response.json()["error"]
+    assert (response.status_code, error["type"], error["param"]) == (
+        400,
+        "invalid_request_error",
+        param,
+    )
+    assert message in error["message"]
+
+
+def test_event_type_wildcard_is_only_the_star(server: SandboxServer) -> None:
+    # LIKE's own wildcards are literal: "invoice_paid" is no event type, "inv%" no prefix.
+    assert len(get(server, "/v1/events", type="invoice.paid").json()["data"]) == 3
+    assert get(server, "/v1/events", type="invoice_paid").json()["data"] == []
+    assert get(server, "/v1/events", type="inv%").json()["data"] == []
+
+
+def test_subscriptions_renew_each_period(server: SandboxServer) -> None:
+    # Between S1's first renewal (12-01 10:00) and its expansion: the period is December's.
+    server.store.set_clock(datetime(2025, 12, 20))
+    subscriptions = get(server, "/v1/subscriptions").json()["data"]
+    (s1,) = [s for s in subscriptions if s["created"] == epoch(datetime(2025, 11, 1, 10))]
+    period = (s1["current_period_start"], s1["current_period_end"])
+    assert period == (epoch(datetime(2025, 12, 1, 10)), epoch(datetime(2026, 1, 1, 10)))
+    server.store.set_clock(T0)
+    renewals = get(server, "/v1/events", type="customer.subscription.updated").json()["data"]
+    periods = [
+        (e["created"], e["data"]["object"]["current_period_start"], e["data"]["object"]["quantity"])
+        for e in renewals
+    ]
+    assert periods == [
+        (epoch(datetime(2026, 1, 10)), epoch(datetime(2026, 1, 1, 10)), 3),  # the expansion
+        (epoch(datetime(2026, 1, 1, 10)), epoch(datetime(2026, 1, 1, 10)), 1),
+        (epoch(datetime(2025, 12, 1, 10)), epoch(datetime(2025, 12, 1, 10)), 1),
+    ]
 
 
 # --- ingestion into a temporary warehouse ----------------------------------------------------

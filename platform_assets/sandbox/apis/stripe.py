@@ -11,8 +11,12 @@ What a Stripe connector relies on, in Stripe's own shapes:
   hides canceled ones unless ``status=all|canceled``, as Stripe does;
 - ``GET /v1/events`` (``type`` with ``*`` wildcards, ``types[]``, ``created``) whose
   ``data.object`` is the object as of that event: how connectors see changes;
+- a deleted customer, product or price (its latest version is a ``<noun>.deleted`` event) is
+  gone from lists and retrieves as ``{"id", "object", "deleted": true}``;
 - auth with the secret key as a Bearer token or as the Basic-auth user name; errors as
-  ``{"error": {"type", "code", "message", "param"}}``; 100 read requests per second.
+  ``{"error": {"type", "code", "message", "param"}}``, a malformed request (bad ``limit``,
+  ``created[...]``, ``status``, both cursors) a 400 ``invalid_request_error`` naming the
+  parameter; 100 read requests per second.
 
 Visibility: an object exists once ``created <= clock``; a mutable object shows its latest version
 with ``_valid_from <= clock``. ``ApiResponse.rows`` counts the records a response carries.
@@ -21,6 +25,7 @@ with ``_valid_from <= clock``. ``ApiResponse.rows`` counts the records a respons
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +49,20 @@ API_VERSION = "2024-06-20"
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
 HIDDEN_BY_DEFAULT = ("canceled", "incomplete_expired")
-"""Subscription statuses ``/v1/subscriptions`` leaves out unless asked for."""
+"""Subscription statuses ``/v1/subscriptions`` leaves out unless asked for (``ended`` = these)."""
+SUBSCRIPTION_STATUSES = (
+    "active",
+    "past_due",
+    "unpaid",
+    "canceled",
+    "incomplete",
+    "incomplete_expired",
+    "trialing",
+    "paused",
+    "all",
+    "ended",
+)
+"""What ``/v1/subscriptions?status=`` accepts."""
 
 _ERROR_TYPES = {
     400: ("invalid_request_error", "parameter_invalid"),
@@ -325,6 +343,13 @@ class Resource:
     noun: str  # Stripe's name in "No such <noun>" errors
     render: Callable[[dict[str, Any], Prices], dict[str, Any]]
     filters: tuple[tuple[str, str], ...] = ()  # query parameter → column
+    statuses: tuple[str, ...] = ()  # the values its ``status`` filter accepts
+
+    @property
+    def deleted_event(self) -> str:
+        """The event of a deletion (``customer.deleted``): an object whose latest version it is
+        is gone from lists, and retrieving it answers Stripe's ``{"deleted": true}`` stub."""
+        return f"{self.noun}.deleted"
 
 
 RESOURCES: dict[str, Resource] = {
@@ -339,17 +364,15 @@ RESOURCES: dict[str, Resource] = {
             "subscription",
             _subscription,
             (("customer", "customer_id"), ("price", "price_id")),
+            SUBSCRIPTION_STATUSES,
         ),
         Resource(
             "invoices",
             "invoices",
             "invoice",
             _invoice,
-            (
-                ("customer", "customer_id"),
-                ("subscription", "subscription_id"),
-                ("status", "status"),
-            ),
+            (("customer", "customer_id"), ("subscription", "subscription_id")),
+            ("draft", "open", "paid", "uncollectible", "void"),
         ),
         Resource("charges", "charges", "charge", _charge, (("customer", "customer_id"),)),
         Resource("refunds", "refunds", "refund", _refund, (("charge", "charge_id"),)),
@@ -374,13 +397,20 @@ def _visible(table: str) -> str:
     """
 
 
+def _query(store: WorldStore, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """``store.query`` with only the named parameters ``sql`` uses: DuckDB refuses unused ones,
+    and a list's filters are parameters its cursor lookup does not use."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return store.query(sql, {name: value for name, value in params.items() if name in used})
+
+
 def _seconds(request: ApiRequest, name: str) -> datetime | None:
     raw = request.arg(name)
     if raw is None:
         return None
     try:
         return datetime.fromtimestamp(int(raw), tz=UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         raise StripeError(400, f"Invalid integer: {raw}", name) from None
 
 
@@ -417,6 +447,9 @@ def _page(
     """One page of ``source_sql`` rows, newest first, with Stripe's cursor and created filters."""
     limit = _limit(request)
     conditions = list(conditions)
+    for name in request.query:
+        if name.startswith("created[") and name not in _CREATED_OPS:
+            raise StripeError(400, f"Received unknown parameter: {name}", name)
     for name, op in _CREATED_OPS.items():
         value = _seconds(request, name)
         if value is not None:
@@ -424,10 +457,17 @@ def _page(
             conditions.append(f"created {op} ${key}")
             params[key] = value
     after, before = request.arg("starting_after"), request.arg("ending_before")
+    if after and before:
+        raise StripeError(
+            400,
+            "You may only specify one of these parameters: ending_before, starting_after.",
+            "ending_before",
+        )
     cursor_id = after or before
     if cursor_id:
         param = "starting_after" if after else "ending_before"
-        found = store.query(
+        found = _query(
+            store,
             f"select created from ({source_sql}) where id = $cursor_id",
             {**params, "cursor_id": cursor_id},
         )
@@ -439,9 +479,10 @@ def _page(
             f"(created {cmp} $cursor_created"
             f" or (created = $cursor_created and id {cmp} $cursor_id))"
         )
-    direction = "asc" if before and not after else "desc"
+    direction = "asc" if before else "desc"
     where = " and ".join(conditions) or "true"
-    rows = store.query(
+    rows = _query(
+        store,
         f"select * from ({source_sql}) where {where} "
         f"order by created {direction}, id {direction} limit {limit + 1}",
         params,
@@ -457,23 +498,36 @@ def _prices(store: WorldStore, clock: datetime) -> Prices:
     return {row["id"]: _price(row) for row in store.query(_visible("prices"), {"clock": clock})}
 
 
+def _status_conditions(
+    request: ApiRequest, resource: Resource, params: dict[str, Any]
+) -> list[str]:
+    """The ``status`` filter: one of the resource's statuses (else Stripe's 400); subscriptions
+    hide canceled ones unless asked, ``all`` shows every one, ``ended`` the hidden ones."""
+    status = request.arg("status")
+    if status is not None and status not in resource.statuses:
+        raise StripeError(
+            400, f"Invalid status: must be one of {', '.join(resource.statuses)}", "status"
+        )
+    if resource.table == "subscriptions" and status in (None, "ended"):
+        params["hidden"] = list(HIDDEN_BY_DEFAULT)
+        return ["status not in $hidden" if status is None else "status in $hidden"]
+    if status is None or status == "all":
+        return []
+    params["status"] = status
+    return ["status = $status"]
+
+
 def _list_handler(resource: Resource) -> Callable[[ApiRequest, WorldStore], ApiResponse]:
     def handle(request: ApiRequest, store: WorldStore) -> ApiResponse:
         clock = _clock(store)
         params: dict[str, Any] = {"clock": clock}
-        conditions = []
+        conditions = ["_event_type <> $deleted_event"]
+        params["deleted_event"] = resource.deleted_event
         for arg, column in resource.filters:
             if request.arg(arg) is not None:
                 conditions.append(f"{column} = ${arg}")
                 params[arg] = request.arg(arg)
-        if resource.table == "subscriptions":
-            status = request.arg("status")
-            if status is None:
-                conditions.append("status not in $hidden")
-                params["hidden"] = list(HIDDEN_BY_DEFAULT)
-            elif status != "all":
-                conditions.append("status = $status")
-                params["status"] = status
+        conditions.extend(_status_conditions(request, resource, params))
         rows, has_more = _page(
             store, request, _visible(resource.table), conditions, params, resource.noun
         )
@@ -497,6 +551,10 @@ def _one(store: WorldStore, table: str, object_id: str, noun: str) -> dict[str, 
 def _retrieve_handler(resource: Resource) -> Callable[[ApiRequest, WorldStore], ApiResponse]:
     def handle(request: ApiRequest, store: WorldStore) -> ApiResponse:
         row = _one(store, resource.table, request.path_params["id"], resource.noun)
+        if row["_event_type"] == resource.deleted_event:
+            return ApiResponse(
+                body={"id": row["id"], "object": resource.noun, "deleted": True}, rows=1
+            )
         return ApiResponse(body=resource.render(row, _prices(store, _clock(store))), rows=1)
 
     return handle
@@ -524,8 +582,10 @@ def _events(request: ApiRequest, store: WorldStore) -> ApiResponse:
     conditions = []
     kind = request.arg("type")
     if kind:
-        conditions.append("type like $type_pattern")
-        params["type_pattern"] = kind.replace("*", "%")
+        # Only ``*`` is a wildcard: LIKE's own ``%``, ``_`` and the escape are literal.
+        literal = kind.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append("type like $type_pattern escape '\\'")
+        params["type_pattern"] = literal.replace("*", "%")
     kinds = request.args("types[]")
     if kinds:
         conditions.append("list_contains($types, type)")

@@ -7,7 +7,10 @@ objects (products, prices, refunds) have one version at ``created``; mutable one
 - customers: a person with a subscription; turns ``delinquent`` when an invoice goes
   uncollectible;
 - subscriptions: one version per ``core.subscription_versions`` row (price, quantity, status),
-  with the single subscription item the version bills;
+  with the single subscription item the version bills, plus one at each renewal (the billing
+  anchor + k intervals), where the current period moves on, as Stripe's does. A canceled
+  subscription stays canceled: a core reactivation starts a new Stripe subscription (new
+  ``sub_``/``si_`` ids, its own created time and anchor), and its invoices bill that one;
 - invoices: ``open`` at creation, then ``paid`` at ``paid_at``, or ``void``/``uncollectible``
   :data:`SETTLE_AFTER_DAYS` days after creation; each carries its one line item;
 - charges: one per paid invoice at payment time; ``amount_refunded`` grows with each refund.
@@ -38,6 +41,25 @@ def stripe_id(prefix: str, key_sql: str, length: int = 24) -> str:
     key = f"({key_sql})::varchar"
     hashed = f"'{prefix}_' || substr(md5('{prefix}:' || {key}), 1, {length})"
     return f"(case when starts_with({key}, '{prefix}_') then {key} else {hashed} end)"
+
+
+def _stretch_id(prefix: str, key_sql: str, stretch_sql: str, length: int) -> str:
+    """SQL for the id of a subscription (or its item) in stretch ``stretch_sql`` of its core
+    subscription: the first keeps :func:`stripe_id`, a reactivation gets a new id."""
+    fresh = (
+        f"'{prefix}_' || substr(md5('{prefix}:' || ({key_sql})::varchar || ':' || "
+        f"({stretch_sql})::varchar), 1, {length})"
+    )
+    first = stripe_id(prefix, key_sql, length)
+    return f"(case when {stretch_sql} = 1 then {first} else {fresh} end)"
+
+
+BILLING_TIMES = (
+    "select max(created_at) as t from core.invoices"
+    " union all select max(changed_at) from core.subscription_versions"
+)
+"""The world's billing timeline ends at its last invoice or subscription change: subscriptions
+renew up to there, inclusive (whatever lies past it, the world has not decided)."""
 
 
 def _sec(expr: str) -> str:
@@ -157,55 +179,136 @@ def _statements() -> list[str]:
         from versions
         order by id, _version
         """,
+        # Each run of a core subscription from its start or a reactivation to its cancellation
+        # is one Stripe subscription (a canceled one never comes back), renewed at every period
+        # boundary (anchor + k intervals) until it ends or the world's billing timeline does.
         f"""
-        create table {s}.subscriptions as
+        create temp table sub_versions as
         with versions as (
             select
                 v.*,
                 sub.person_id,
-                sub.created_at,
+                sub.created_at as sub_created_at,
                 sub.canceled_at as sub_canceled_at,
                 sub.ended_at as sub_ended_at,
                 coalesce(v.subscription_item_id, v.subscription_id || ':item') as item_key,
-                pr.interval_count * case pr.recurring_interval when 'year' then 12 else 1 end
-                    as period_months,
-                date_diff('month', sub.created_at, v.changed_at) as raw_months
+                coalesce(
+                    lag(v.status) over (
+                        partition by v.subscription_id order by v.version, v.changed_at
+                    ) = 'canceled' and v.status <> 'canceled',
+                    false
+                ) as restarts
             from core.subscription_versions as v
             inner join core.subscriptions as sub on v.subscription_id = sub.subscription_id
-            left join core.prices as pr on v.price_id = pr.price_id
         ),
-        periods as (
+        stretched as (
+            select
+                *,
+                1 + count_if(restarts) over (
+                    partition by subscription_id order by version, changed_at
+                    rows between unbounded preceding and current row
+                ) as stretch
+            from versions
+        ),
+        stretches as (
+            select
+                s.subscription_id,
+                s.stretch,
+                case
+                    when s.stretch = 1 then any_value(s.sub_created_at) else min(s.changed_at)
+                end as started_at,
+                min(s.changed_at) filter (where s.status = 'canceled') as canceled_at,
+                (select max(t) from ({BILLING_TIMES})) as horizon,
+                any_value(
+                    pr.interval_count * case pr.recurring_interval when 'year' then 12 else 1 end
+                ) as period_months
+            from stretched as s
+            left join core.prices as pr on s.price_id = pr.price_id
+            group by s.subscription_id, s.stretch
+        ),
+        boundaries as (
+            select
+                st.subscription_id,
+                st.stretch,
+                st.started_at + to_months(k * st.period_months) as changed_at
+            from stretches as st,
+                unnest(
+                    generate_series(
+                        1,
+                        date_diff('month', st.started_at, coalesce(st.canceled_at, st.horizon))
+                        // st.period_months + 1,
+                    )
+                ) as g (k)
+            where st.period_months > 0
+        ),
+        renewals as (
+            select
+                v.* replace (b.changed_at as changed_at, 'renewal' as change_type),
+                true as renewal
+            from boundaries as b
+            inner join stretches as st
+                on b.subscription_id = st.subscription_id and b.stretch = st.stretch
+            asof inner join stretched as v
+                on b.subscription_id = v.subscription_id
+                and b.stretch = v.stretch
+                and b.changed_at >= v.changed_at
+            where coalesce(b.changed_at < st.canceled_at, b.changed_at <= st.horizon)
+                and not exists (
+                    select 1 from stretched as same
+                    where same.subscription_id = b.subscription_id
+                        and same.changed_at = b.changed_at
+                )
+        ),
+        all_versions as (
+            select *, false as renewal from stretched
+            union all
+            select * from renewals
+        )
+        select
+            v.*,
+            st.started_at,
+            st.period_months,
+            date_diff('month', st.started_at, v.changed_at) as raw_months,
+            {_stretch_id("sub", "v.subscription_id", "v.stretch", 24)} as id,
+            {_stretch_id("si", "v.item_key", "v.stretch", 14)} as item_id
+        from all_versions as v
+        inner join stretches as st
+            on v.subscription_id = st.subscription_id and v.stretch = st.stretch
+        """,
+        f"""
+        create table {s}.subscriptions as
+        with periods as (
             select
                 *,
                 greatest(
                     raw_months - case
-                        when created_at + to_months(raw_months) > changed_at then 1 else 0
+                        when started_at + to_months(raw_months) > changed_at then 1 else 0
                     end,
                     0
                 ) // greatest(coalesce(period_months, 1), 1) * coalesce(period_months, 1)
                     as months_into_period_start,
-                min(changed_at) over (partition by item_key) as item_created_at,
-                row_number() over (partition by subscription_id order by version, changed_at)
+                min(changed_at) over (partition by item_id) as item_created_at,
+                row_number() over (partition by id order by changed_at, renewal, version)
                     as _version
-            from versions
+            from sub_versions
         )
         select
-            {stripe_id("sub", "subscription_id")} as id,
+            id,
             {stripe_id("cus", "person_id", 14)} as customer_id,
-            {_sec("created_at")} as created,
+            {_sec("started_at")} as created,
             status,
             {stripe_id("price", "price_id")} as price_id,
             quantity,
-            {stripe_id("si", "item_key", 14)} as item_id,
+            item_id,
             {_sec("item_created_at")} as item_created,
             {_sec(_if_canceled("sub_canceled_at"))} as canceled_at,
             {_sec(_if_canceled("sub_ended_at"))} as ended_at,
-            {_sec("created_at + to_months(months_into_period_start)")} as current_period_start,
-            {_sec("created_at + to_months(months_into_period_start + period_months)")}
+            {_sec("started_at + to_months(months_into_period_start)")} as current_period_start,
+            {_sec("started_at + to_months(months_into_period_start + period_months)")}
                 as current_period_end,
             change_type,
             _version,
-            {_sec("greatest(changed_at, created_at)")} as _valid_from,
+            {_sec("greatest(changed_at, started_at)")} as _valid_from,
             case
                 when _version = 1 then 'customer.subscription.created'
                 when status = 'canceled' then 'customer.subscription.deleted'
@@ -223,14 +326,13 @@ def _statements() -> list[str]:
                     as customer_seq
             from invoice_versions as v
         ),
-        items as (
-            select subscription_id, changed_at, subscription_item_id
-            from core.subscription_versions
+        subs as (
+            select subscription_id, changed_at, id, item_id from sub_versions
         )
         select
             {stripe_id("in", "v.invoice_id")} as id,
             {stripe_id("cus", "v.person_id", 14)} as customer_id,
-            {stripe_id("sub", "v.subscription_id")} as subscription_id,
+            coalesce(sub.id, {stripe_id("sub", "v.subscription_id")}) as subscription_id,
             {_sec("v.created_at")} as created,
             {_sec("v.period_start")} as period_start,
             {_sec("v.period_end")} as period_end,
@@ -249,7 +351,7 @@ def _statements() -> list[str]:
             {stripe_id("il", "v.invoice_id")} as line_id,
             {stripe_id("price", "v.price_id")} as price_id,
             v.quantity,
-            {stripe_id("si", "coalesce(it.subscription_item_id, v.subscription_id || ':item')", 14)}
+            coalesce(sub.item_id, {stripe_id("si", "v.subscription_id || ':item'", 14)})
                 as subscription_item_id,
             v._version,
             {_sec("v.valid_from")} as _valid_from,
@@ -260,8 +362,8 @@ def _statements() -> list[str]:
                 else 'invoice.marked_uncollectible'
             end as _event_type
         from versions as v
-        asof left join items as it
-            on v.subscription_id = it.subscription_id and v.created_at >= it.changed_at
+        asof left join subs as sub
+            on v.subscription_id = sub.subscription_id and v.created_at >= sub.changed_at
         order by id, v._version
         """,
         """
@@ -342,6 +444,7 @@ def _statements() -> list[str]:
         order by created, object_id, object_version
         """,
         "drop table invoice_versions",
+        "drop table sub_versions",
         "drop table paid_invoices",
     ]
 
