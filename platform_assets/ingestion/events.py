@@ -15,7 +15,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from platform_assets.ingestion.dlt_support import OWNER
-from platform_assets.ingestion.events_load import EVENT_PROPERTIES, SCHEMA, TABLES, load_days
+from platform_assets.ingestion.events_columns import EVENT_PROPERTIES, SCHEMA, TABLES
+from platform_assets.ingestion.events_load import load_days
 from platform_assets.settings import load_settings
 from platform_assets.warehouse import DUCKDB_POOL, connect
 

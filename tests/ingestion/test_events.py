@@ -13,7 +13,8 @@ import pytest
 
 from bench.event_load import bench_event_load
 from platform_assets.ingestion.events import raw_events
-from platform_assets.ingestion.events_load import TABLES, landed_days, load_days
+from platform_assets.ingestion.events_columns import TABLES
+from platform_assets.ingestion.events_load import landed_days, load_days
 from platform_assets.settings import load_settings
 from tests.sources.harness import dbt_build
 
