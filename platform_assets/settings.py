@@ -15,6 +15,7 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -53,6 +54,16 @@ DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN = "roundtrip-sandbox-developer-token"
 """Google Ads wants a developer token (the API access of the app) besides the user's OAuth token."""
 
 
+WORLD_START = datetime(2026, 1, 1)
+"""The sandbox world's first day (naive UTC): nothing in the synthetic sources is older."""
+
+DEFAULT_FIRESTORE_PROJECT = "roundtrip-app"
+"""The Firestore project the app writes to (the sandbox's)."""
+
+SPREADSHEET_ID_VAR = "ROUNDTRIP_GOOGLE_SHEETS_{table}_SPREADSHEET_ID"
+"""Overrides the spreadsheet a Google Sheets table syncs (``{table}`` upper case)."""
+
+
 class SettingsError(ValueError):
     """A setting has a value roundtrip cannot use; the message names the setting and value."""
 
@@ -67,6 +78,12 @@ class Settings:
     api_urls: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict)
     google_ads_developer_token: str = DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN
+    amplitude_start: datetime = WORLD_START
+    """The first hour a first Amplitude sync asks for (naive UTC)."""
+    firestore_project: str = DEFAULT_FIRESTORE_PROJECT
+    google_drive_url_override: str | None = None
+    spreadsheet_ids: Mapping[str, str] = field(default_factory=dict)
+    """Google Sheets table → spreadsheet id, where set (the connector has the defaults)."""
 
     # --- paths -----------------------------------------------------------------------------
     @property
@@ -129,6 +146,12 @@ class Settings:
                 f"{api} API unreachable at {setting}: {exc.strerror or exc}{hint}"
             ) from None
 
+    @property
+    def google_drive_url(self) -> str:
+        """Base URL of the Drive API (where Sheets' modifiedTime lives): the override if set,
+        else the Sheets base (the sandbox serves both)."""
+        return self.google_drive_url_override or self.api_url("google_sheets")
+
     def credential(self, api: str) -> str:
         if api in self.credentials:
             return self.credentials[api]
@@ -156,6 +179,14 @@ class Settings:
             env[f"ROUNDTRIP_{_env_name(api)}_CREDENTIAL"] = key
         if self.google_ads_developer_token != DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN:
             env["ROUNDTRIP_GOOGLE_ADS_DEVELOPER_TOKEN"] = self.google_ads_developer_token
+        if self.amplitude_start != WORLD_START:
+            env["ROUNDTRIP_AMPLITUDE_START"] = self.amplitude_start.isoformat()
+        if self.firestore_project != DEFAULT_FIRESTORE_PROJECT:
+            env["ROUNDTRIP_FIRESTORE_PROJECT"] = self.firestore_project
+        if self.google_drive_url_override:
+            env["ROUNDTRIP_GOOGLE_DRIVE_URL"] = self.google_drive_url_override
+        for table, spreadsheet_id in self.spreadsheet_ids.items():
+            env[SPREADSHEET_ID_VAR.format(table=table.upper())] = spreadsheet_id
         return env
 
     def ensure_home(self) -> None:
@@ -181,6 +212,37 @@ class Settings:
 
 def _env_name(api: str) -> str:
     return api.upper()
+
+
+def _http_url(var: str, url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{var}={url!r} is not an http(s) URL")
+    return url.rstrip("/")
+
+
+def _amplitude_start(env: Mapping[str, str]) -> datetime:
+    raw = env.get("ROUNDTRIP_AMPLITUDE_START")
+    if not raw:
+        return WORLD_START
+    try:
+        start = datetime.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(
+            f"ROUNDTRIP_AMPLITUDE_START={raw!r} is not an ISO date or time (e.g. 2026-01-01)"
+        ) from None
+    if start.tzinfo is not None:  # keep the instant, as naive UTC like the rest
+        start = start.astimezone(UTC).replace(tzinfo=None)
+    return start
+
+
+def _spreadsheet_ids(env: Mapping[str, str]) -> dict[str, str]:
+    prefix, suffix = SPREADSHEET_ID_VAR.split("{table}")
+    return {
+        name.removeprefix(prefix).removesuffix(suffix).lower(): value
+        for name, value in env.items()
+        if name.startswith(prefix) and name.endswith(suffix) and value
+    }
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -237,4 +299,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         credentials=credentials,
         google_ads_developer_token=env.get("ROUNDTRIP_GOOGLE_ADS_DEVELOPER_TOKEN")
         or DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN,
+        amplitude_start=_amplitude_start(env),
+        firestore_project=env.get("ROUNDTRIP_FIRESTORE_PROJECT") or DEFAULT_FIRESTORE_PROJECT,
+        google_drive_url_override=_http_url(
+            "ROUNDTRIP_GOOGLE_DRIVE_URL", env["ROUNDTRIP_GOOGLE_DRIVE_URL"]
+        )
+        if env.get("ROUNDTRIP_GOOGLE_DRIVE_URL")
+        else None,
+        spreadsheet_ids=_spreadsheet_ids(env),
     )

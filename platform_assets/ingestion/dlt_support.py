@@ -5,13 +5,22 @@ Every SaaS connector in this package is a dlt source factory
 settings); :func:`build_source_assets` wraps it in a
 ``@dlt_assets`` multi-asset whose keys are ``["raw", <source>, <table>]``, lands into schema
 ``raw_<source>`` of the warehouse in parquet (the insert path was 5-8x slower), and joins the
-``duckdb`` concurrency pool. A fresh source and pipeline are built for every run from settings,
-so nothing reads the environment at import time and a second run never reuses a spent source.
+``duckdb`` concurrency pool. A fresh source and pipeline are built for every run from settings
+(after dlt's retry policy is set, so the connectors' HTTP clients get it), so a second run never
+reuses a spent source. Import only builds a placeholder source and a definition-only pipeline in
+a per-process temporary folder to derive the asset specs: dlt reads its own configuration then,
+but no roundtrip setting (URL, credential, option) is read before a run. dlt's telemetry is
+switched off (in the environment, where dlt reads it) when this module is imported, before dlt
+creates anything.
 
 (No ``from __future__ import annotations`` here: Dagster inspects the asset function's
 ``context`` annotation when it is decorated.)
 """
 
+import atexit
+import functools
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
@@ -29,6 +38,11 @@ from dlt.extract.source import DltSource
 from platform_assets.settings import Settings, load_settings
 from platform_assets.warehouse import DUCKDB_POOL
 
+# dlt resolves its runtime settings, and starts its telemetry, the first time anything touches
+# its configuration (even a write to ``dlt.config``), so the switch goes where dlt looks first,
+# before anything below builds a source or pipeline: nothing may reach the network.
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+
 SourceFactory = Callable[..., DltSource]
 """(base_url, credential, **options) -> a fresh dlt source."""
 
@@ -44,25 +58,21 @@ RETRY_CONFIG: Mapping[str, Any] = {
     "runtime.request_backoff_factor": 0.5,
     "runtime.request_max_retry_delay": 10,
     "runtime.request_timeout": 15,
-    "runtime.dlthub_telemetry": False,
 }
 
 _PLACEHOLDER_URL = "http://placeholder.invalid"
 
 
 def column_hints(
-    types: Mapping[str, str] | str,
-    *,
-    not_null: Collection[str] = ("id",),
-    naive_timestamps: bool = True,
+    types: Mapping[str, str] | str, *, not_null: Collection[str] = ("id",)
 ) -> TTableSchemaColumns:
     """dlt column hints from column → data type (a mapping, or ``"name:type name:type ..."``).
 
     Connectors declare every column dbt relies on, because dlt never creates a column that is
     always null. Each call builds a fresh dict per column: dlt writes into the hint dicts it is
-    given, so two resources must never share one. Columns in ``not_null`` are required; with
-    ``naive_timestamps`` timestamps are naive UTC, as Fivetran lands them (``False`` keeps dlt's
-    time-zone-aware default for the tables that were first landed that way).
+    given, so two resources must never share one. Columns in ``not_null`` are required;
+    timestamps are naive UTC, as Fivetran lands them (a ``timestamptz`` would make every cast
+    downstream depend on the reader's session time zone).
     """
     if isinstance(types, str):
         types = dict(item.split(":") for item in types.split())
@@ -73,7 +83,7 @@ def column_hints(
             "data_type": data_type,
             "nullable": name not in not_null,
         }
-        if naive_timestamps and data_type == "timestamp":
+        if data_type == "timestamp":
             hint["timezone"] = False
         hints[name] = hint  # type: ignore[assignment]
     return hints
@@ -129,7 +139,9 @@ def _fresh_source(
     settings: Settings, source: str, factory: SourceFactory, options: ConnectorOptions | None
 ) -> DltSource:
     """A new source for one run, pointed at the API the settings name (failing at once when it
-    is unreachable): a dlt source cannot be run twice."""
+    is unreachable): a dlt source cannot be run twice. dlt is configured first: connectors build
+    their HTTP clients with the source, and a client keeps the retry policy it was built with."""
+    configure_dlt(settings)
     settings.require_reachable(source)
     extra = options(settings) if options else {}
     return factory(settings.api_url(source), settings.credential(source), **extra)
@@ -149,13 +161,23 @@ def run_source(
     return info
 
 
+@functools.cache
+def _definitions_dir() -> Path:
+    """This process's own scratch folder for definition-only pipelines, removed at exit: a
+    shared folder would let processes (and users) overwrite each other's pipeline files."""
+    path = Path(tempfile.mkdtemp(prefix="roundtrip-dlt-definitions-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def _definition_pipeline(source: str) -> dlt.Pipeline:
-    # Only used to derive asset specs at import time; never run. Real runs build their own.
+    """A pipeline only used to derive asset specs when definitions load; never run (real runs
+    build their own with :func:`make_pipeline`)."""
     return dlt.pipeline(
         pipeline_name=f"roundtrip_{source}_definitions",
-        destination=dlt.destinations.duckdb(str(Path(tempfile.gettempdir()) / "unused.duckdb")),
+        destination=dlt.destinations.duckdb(str(_definitions_dir() / "unused.duckdb")),
         dataset_name=f"raw_{source}",
-        pipelines_dir=str(Path(tempfile.gettempdir()) / "roundtrip-dlt-definitions"),
+        pipelines_dir=str(_definitions_dir() / "pipelines"),
     )
 
 
@@ -169,7 +191,7 @@ def build_source_assets(
 
     ``descriptions`` maps table name → the asset's description (shown in the UI); ``options``
     reads, at run time, what else the connector takes from the settings (the definitions are
-    built from the factory's defaults, so nothing reads the environment at import time).
+    built from the factory's defaults, so no setting is read when the definitions load).
     """
     translator = RawTableTranslator(source, descriptions)
 

@@ -3,17 +3,21 @@
 Lands each collection the way Fivetran's Firestore connector does: one row per document with
 ``_id`` (the document id), ``data`` (the document's fields as plain JSON) and ``updated_at``,
 plus the sync bookkeeping. The ``members`` subcollection of every space is read as one
-collection group and lands as ``spaces_members``.
+collection group and lands as ``spaces_members``. A document id is unique only under its parent
+(``spaces/a/members/u1`` and ``spaces/b/members/u1`` are two memberships), so every row also
+carries ``_path``, the document's path below the database root, and rows merge on ``_path``.
 
 Incremental: the app stamps ``updated_at`` on every write, so each run asks Firestore
 (``documents:runQuery``) for documents with ``updated_at`` after the newest one already loaded,
-ordered by ``updated_at`` and name, and pages with ``startAt`` cursors. Rows merge on ``_id``.
+ordered by ``updated_at`` and name, and pages with ``startAt`` cursors. The newest value is kept
+as a time, not as the API's text: Firestore trims trailing zeros (``…:00Z``, ``…:00.5Z``), so the
+text does not sort in time order. Timestamps land as naive UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import dlt
@@ -22,13 +26,12 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from requests import Request, Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets, column_hints
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
+from platform_assets.settings import DEFAULT_FIRESTORE_PROJECT, Settings
 
 SOURCE = "firestore"
-PROJECT = "roundtrip-app"
-"""The Firestore project the app writes to (configuration, like a connector's project id)."""
 PAGE_SIZE = 500
-EPOCH_START = "1970-01-01T00:00:00.000000Z"
+EPOCH_START = datetime(1970, 1, 1)
 
 # raw table → (collection id, is it a collection group below another collection)
 COLLECTIONS: dict[str, tuple[str, bool]] = {
@@ -36,10 +39,10 @@ COLLECTIONS: dict[str, tuple[str, bool]] = {
     "spaces": ("spaces", False),
     "spaces_members": ("members", True),
 }
-COLUMNS = (
-    "_id:text data:json updated_at:timestamp _fivetran_synced:timestamp _fivetran_deleted:bool"
-)
-"""Every raw Firestore table: the document's id and JSON, its update time, Fivetran's flags."""
+COLUMNS = """_id:text _path:text data:json updated_at:timestamp _fivetran_synced:timestamp
+    _fivetran_deleted:bool"""
+"""Every raw Firestore table: the document's id, path and JSON, its update time, Fivetran's
+flags."""
 DESCRIPTIONS = {
     "users": "The app's user documents (Firestore `users`): `_id`, `data` JSON, `updated_at`.",
     "spaces": "The app's workspaces (Firestore `spaces`): `_id`, `data` JSON, `updated_at`.",
@@ -59,12 +62,28 @@ def decode_value(value: dict[str, Any]) -> Any:
     return raw
 
 
+def parse_timestamp(value: str) -> datetime:
+    """An RFC 3339 timestamp as Firestore writes it (``Z``, 0-9 fractional digits) → naive UTC."""
+    seconds, _, rest = value.rstrip("Z").partition(".")
+    parsed = datetime.fromisoformat(seconds)
+    if rest:  # fromisoformat takes at most microseconds
+        parsed = parsed.replace(microsecond=int(rest[:6].ljust(6, "0")))
+    return parsed
+
+
+def to_timestamp_value(value: datetime) -> str:
+    """A naive UTC time as a query's ``timestampValue``."""
+    return f"{value:%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
 def document_row(document: dict[str, Any], synced: datetime) -> dict[str, Any]:
     data = {key: decode_value(value) for key, value in document["fields"].items()}
+    path = document["name"].split("/documents/", 1)[1]
     return {
-        "_id": document["name"].rsplit("/", 1)[1],
+        "_id": path.rsplit("/", 1)[1],
+        "_path": path,
         "data": data,
-        "updated_at": data["updated_at"],
+        "updated_at": parse_timestamp(data["updated_at"]),
         "_fivetran_synced": synced,
         "_fivetran_deleted": False,
     }
@@ -94,7 +113,9 @@ class StartAtPaginator(BasePaginator):
         request.json["structuredQuery"]["startAt"] = self._start_at
 
 
-def structured_query(collection_id: str, group: bool, since: str, limit: int) -> dict[str, Any]:
+def structured_query(
+    collection_id: str, group: bool, since: datetime, limit: int
+) -> dict[str, Any]:
     """Documents of one collection (or collection group) updated after ``since``, oldest first."""
     return {
         "from": [{"collectionId": collection_id, "allDescendants": group}],
@@ -102,7 +123,7 @@ def structured_query(collection_id: str, group: bool, since: str, limit: int) ->
             "fieldFilter": {
                 "field": {"fieldPath": "updated_at"},
                 "op": "GREATER_THAN",
-                "value": {"timestampValue": since},
+                "value": {"timestampValue": to_timestamp_value(since)},
             }
         },
         "orderBy": [
@@ -114,40 +135,54 @@ def structured_query(collection_id: str, group: bool, since: str, limit: int) ->
 
 
 @dlt.source(name=SOURCE, max_table_nesting=0)
-def firestore_source(base_url: str, credential: str, page_size: int = PAGE_SIZE) -> Any:
-    """The three collections, read incrementally from the Firestore API at ``base_url``."""
+def firestore_source(
+    base_url: str,
+    credential: str,
+    page_size: int = PAGE_SIZE,
+    project: str = DEFAULT_FIRESTORE_PROJECT,
+) -> Any:
+    """The three collections of ``project``, read incrementally from the Firestore API at
+    ``base_url``."""
     client = RESTClient(
-        base_url=f"{base_url.rstrip('/')}/v1/projects/{PROJECT}/databases/(default)",
+        base_url=f"{base_url.rstrip('/')}/v1/projects/{project}/databases/(default)",
         auth=BearerTokenAuth(credential),
     )
-    synced = datetime.now(UTC)
+    synced = synced_now()
 
-    def documents(
-        collection_id: str,
-        group: bool,
-        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            "updated_at", initial_value=EPOCH_START
-        ),
-    ) -> Iterator[list[dict[str, Any]]]:
-        query = structured_query(collection_id, group, updated_at.last_value, page_size)
+    def documents(collection_id: str, group: bool) -> Iterator[list[dict[str, Any]]]:
+        # dlt commits resource state only with a successful load.
+        state = dlt.current.resource_state()
+        since = datetime.fromisoformat(state.get("updated_after", EPOCH_START.isoformat()))
+        query = structured_query(collection_id, group, since, page_size)
         for page in client.paginate(
             "documents:runQuery",
             method="POST",
             json={"structuredQuery": query},
             paginator=StartAtPaginator(page_size),
         ):
-            yield [document_row(item["document"], synced) for item in page if "document" in item]
+            rows = [document_row(item["document"], synced) for item in page if "document" in item]
+            yield rows
+            if rows:
+                since = max(since, *(row["updated_at"] for row in rows))
+                state["updated_after"] = since.isoformat()
 
     return [
         dlt.resource(
             documents,
             name=table,
-            primary_key="_id",
+            primary_key="_path",
             write_disposition="merge",
-            columns=column_hints(COLUMNS, not_null=("_id",), naive_timestamps=False),
+            columns=column_hints(COLUMNS, not_null=("_id", "_path")),
         )(collection_id, group)
         for table, (collection_id, group) in COLLECTIONS.items()
     ]
 
 
-firestore_assets = build_source_assets(SOURCE, firestore_source, DESCRIPTIONS)
+def connector_options(settings: Settings) -> Mapping[str, Any]:
+    """What the connector takes from the settings besides its URL and token."""
+    return {"project": settings.firestore_project}
+
+
+firestore_assets = build_source_assets(
+    SOURCE, firestore_source, DESCRIPTIONS, options=connector_options
+)

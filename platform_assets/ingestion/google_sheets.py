@@ -8,14 +8,20 @@ primary key), ``_fivetran_synced`` is when the sync ran, and cells arrive as the
 Sheets have no change feed, so a sync first asks Drive for the spreadsheet's ``modifiedTime``
 and reads nothing more when it has not moved since the last sync. When it has, the whole tab is
 read (it is small) and merged on ``_row``; rows that vanished from the sheet are deleted, so the
-table always mirrors the sheet without being truncated on a sync that found nothing new.
+table always mirrors the sheet without being truncated on a sync that found nothing new. Every
+answer's status is checked before it is read: an error after dlt's retries fails the run rather
+than reading as an empty sheet (which would delete every row).
+
+Which spreadsheet each table syncs, and the Drive API's base URL, come from the settings
+(``ROUNDTRIP_GOOGLE_SHEETS_<TABLE>_SPREADSHEET_ID``, ``ROUNDTRIP_GOOGLE_DRIVE_URL``); the ids
+below are the sandbox's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +31,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 
 from platform_assets.ingestion.dlt_support import build_source_assets, synced_now
+from platform_assets.settings import SPREADSHEET_ID_VAR, Settings, SettingsError
 
 SOURCE = "google_sheets"
 
@@ -111,21 +118,40 @@ def _columns(config: SheetConfig) -> dict[str, dict[str, Any]]:
     return hints
 
 
+def configured_sheets(spreadsheet_ids: Mapping[str, str]) -> dict[str, SheetConfig]:
+    """``SHEETS`` with the spreadsheet ids the settings override; an unknown table is an error
+    naming its setting (a typo would otherwise sync the sandbox's sheet silently)."""
+    unknown = sorted(set(spreadsheet_ids) - set(SHEETS))
+    if unknown:
+        names = ", ".join(SPREADSHEET_ID_VAR.format(table=table.upper()) for table in unknown)
+        raise SettingsError(f"{names}: no such Google Sheets table; known: {', '.join(SHEETS)}")
+    return {
+        table: replace(config, spreadsheet_id=spreadsheet_ids.get(table, config.spreadsheet_id))
+        for table, config in SHEETS.items()
+    }
+
+
 @dlt.source(name=SOURCE)
 def google_sheets_source(
-    base_url: str, credential: str, drive_url: str | None = None
+    base_url: str,
+    credential: str,
+    drive_url: str | None = None,
+    spreadsheet_ids: Mapping[str, str] | None = None,
 ) -> Iterator[Any]:
     """One merge-mode resource per configured sheet. ``drive_url`` is the Drive API's base
-    (the real one is not the Sheets host); by default the same base as Sheets (the sandbox)."""
+    (the real one is not the Sheets host); by default the same base as Sheets (the sandbox).
+    ``spreadsheet_ids`` (table → id) overrides where a table's sheet lives."""
     auth = APIKeyAuth(name="key", api_key=credential, location="query")
     sheets = RESTClient(base_url=base_url, auth=auth)
     drive = RESTClient(base_url=drive_url or base_url, auth=auth)
 
     def read(config: SheetConfig) -> Iterator[dict[str, Any]]:
         state = dlt.current.resource_state()
-        modified = drive.get(
+        answer = drive.get(
             f"/drive/v3/files/{config.spreadsheet_id}", params={"fields": "modifiedTime"}
-        ).json()["modifiedTime"]
+        )
+        answer.raise_for_status()  # the client hands back the last answer when retries run out
+        modified = answer.json()["modifiedTime"]
         if state.get("modified_time") == modified:
             return
         synced_at = synced_now()
@@ -133,6 +159,7 @@ def google_sheets_source(
             f"/v4/spreadsheets/{config.spreadsheet_id}/values/{quote(config.range, safe='')}",
             params={"majorDimension": "ROWS", "valueRenderOption": "FORMATTED_VALUE"},
         )
+        response.raise_for_status()  # an error must not read as an empty sheet
         records = list(sheet_records(response.json().get("values", []), synced_at))
         present = sorted(record["_row"] for record in records)
         for vanished in sorted(set(state.get("rows", [])) - set(present)):
@@ -142,7 +169,7 @@ def google_sheets_source(
         state["modified_time"] = modified
         state["rows"] = present
 
-    for table, config in SHEETS.items():
+    for table, config in configured_sheets(spreadsheet_ids or {}).items():
         yield dlt.resource(
             read(config),
             name=table,
@@ -153,8 +180,14 @@ def google_sheets_source(
         )
 
 
+def connector_options(settings: Settings) -> Mapping[str, Any]:
+    """What the connector takes from the settings besides its URL and API key."""
+    return {"drive_url": settings.google_drive_url, "spreadsheet_ids": settings.spreadsheet_ids}
+
+
 google_sheets_assets = build_source_assets(
     SOURCE,
     google_sheets_source,
     {table: config.description for table, config in SHEETS.items()},
+    options=connector_options,
 )

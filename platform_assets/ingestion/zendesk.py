@@ -6,16 +6,19 @@ the audits of the ticket-events export (one row per field set or changed, with i
 Tables and columns are Fivetran's (``dbt_zendesk_source``), declared in full so columns that
 are always null still exist.
 
-Incremental: each resource keeps the newest ``updated_at`` (history: ``updated``) it has loaded
-in dlt's state in the warehouse and starts the next export one second later (Zendesk stamps
-whole seconds), so a re-run without changes fetches nothing. Rows are merged on their primary
-keys, so a changed ticket replaces its row and nothing is ever duplicated.
+Incremental, the way Zendesk says to resume an export: the ticket export keeps the
+``after_cursor`` of its last page, the time-based exports keep the ``end_time`` of theirs, in
+dlt's resource state (committed to the warehouse with the load), and the next run starts there.
+Zendesk stamps whole seconds, so restarting one second after the newest ``updated_at`` would skip
+what changed later in that same second; ``end_time`` may repeat that second instead, which the
+merge absorbs. Rows are merged on their primary keys, so a changed ticket replaces its row and
+nothing is ever duplicated; all timestamps land as naive UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import dlt
@@ -28,20 +31,15 @@ from dlt.sources.helpers.rest_client.paginators import (
 )
 from requests import Request, Response
 
-from platform_assets.ingestion.dlt_support import build_source_assets, column_hints
+from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
 
 SOURCE = "zendesk"
 MAX_PER_PAGE = 1000
-EPOCH_START = "1970-01-01T00:00:00Z"
-
-
-def _columns(spec: str) -> TTableSchemaColumns:
-    """``"name:type ..."`` → dlt hints: nullable unless ``id``; timestamps keep their zone."""
-    return column_hints(spec, naive_timestamps=False)
-
+FIRST_START_TIME = 0
+"""``start_time`` of a first export: everything."""
 
 SYNC_COLUMNS = "_fivetran_synced:timestamp _fivetran_deleted:bool"
-TICKET_COLUMNS = _columns(
+TICKET_COLUMNS = column_hints(
     f"""id:bigint {SYNC_COLUMNS} allow_channelback:bool assignee_id:bigint brand_id:bigint
     created_at:timestamp description:text due_at:timestamp external_id:text
     forum_topic_id:bigint group_id:bigint has_incidents:bool is_public:bool
@@ -55,7 +53,7 @@ TICKET_COLUMNS = _columns(
     via_source_from_title:text via_source_rel:text via_source_to_address:text
     via_source_to_name:text"""
 )
-USER_COLUMNS = _columns(
+USER_COLUMNS = column_hints(
     f"""id:bigint {SYNC_COLUMNS} active:bool alias:text authenticity_token:text chat_only:bool
     created_at:timestamp details:text email:text external_id:text last_login_at:timestamp
     locale:text locale_id:bigint moderator:bool name:text notes:text
@@ -64,12 +62,12 @@ USER_COLUMNS = _columns(
     suspended:bool ticket_restriction:text time_zone:text two_factor_auth_enabled:bool
     updated_at:timestamp url:text verified:bool"""
 )
-ORGANIZATION_COLUMNS = _columns(
+ORGANIZATION_COLUMNS = column_hints(
     f"""id:bigint {SYNC_COLUMNS} created_at:timestamp details:text external_id:text
     group_id:bigint name:text notes:text shared_comments:bool shared_tickets:bool
     updated_at:timestamp url:text"""
 )
-FIELD_HISTORY_COLUMNS = _columns(
+FIELD_HISTORY_COLUMNS = column_hints(
     """ticket_id:bigint field_name:text updated:timestamp _fivetran_synced:timestamp
     user_id:bigint value:text"""
 )
@@ -116,15 +114,6 @@ class EndOfStreamLinkPaginator(JSONLinkPaginator):
             self._has_next_page = False
 
 
-def next_start_time(last_value: str | datetime) -> int:
-    """The ``start_time`` after a loaded cursor value: its epoch second plus one."""
-    if isinstance(last_value, str):
-        last_value = datetime.fromisoformat(last_value.replace("Z", "+00:00"))
-    if last_value.tzinfo is None:
-        last_value = last_value.replace(tzinfo=UTC)
-    return int(last_value.timestamp()) + 1
-
-
 def to_row(obj: dict[str, Any], columns: TTableSchemaColumns, synced: datetime) -> dict:
     """An API object → a raw row: Fivetran's columns only, with the sync bookkeeping."""
     flat = {
@@ -163,39 +152,41 @@ def zendesk_source(base_url: str, credential: str, per_page: int = MAX_PER_PAGE)
     """
     user, _, token = credential.partition(":")
     client = RESTClient(base_url=f"{base_url.rstrip('/')}/api/v2", auth=HttpBasicAuth(user, token))
-    synced = datetime.now(UTC)
+    synced = synced_now()
 
-    def export(path: str, key: str, start_time: int, cursor_based: bool) -> Iterator[list]:
+    def export(path: str, key: str) -> Iterator[list[dict[str, Any]]]:
+        """Every page of one export from where the last run stopped, saving where the next
+        run starts (``after_cursor`` or ``end_time`` of the newest page) as it goes."""
+        state = dlt.current.resource_state()
+        cursor_based = path.endswith("cursor.json")
+        params: dict[str, Any] = {"per_page": per_page}
+        if cursor_based and "after_cursor" in state:
+            params["cursor"] = state["after_cursor"]
+        else:
+            params["start_time"] = state.get("start_time", FIRST_START_TIME)
         paginator = EndOfStreamCursorPaginator() if cursor_based else EndOfStreamLinkPaginator()
-        params = {"start_time": start_time, "per_page": per_page}
-        yield from client.paginate(path, params=params, paginator=paginator, data_selector=key)
+        for page in client.paginate(path, params=params, paginator=paginator, data_selector=key):
+            yield page
+            body = page.response.json()
+            if cursor_based:
+                state["after_cursor"] = body["after_cursor"]
+            else:
+                state["start_time"] = body["end_time"]
 
     def objects(
-        path: str,
-        key: str,
-        columns: TTableSchemaColumns,
-        cursor_based: bool,
-        updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            "updated_at", initial_value=EPOCH_START
-        ),
+        path: str, key: str, columns: TTableSchemaColumns
     ) -> Iterator[list[dict[str, Any]]]:
-        start = next_start_time(updated_at.last_value or EPOCH_START)
-        for page in export(path, key, start, cursor_based):
+        for page in export(path, key):
             yield [to_row(obj, columns, synced) for obj in page]
 
-    def resource(name: str, path: str, key: str, columns: TTableSchemaColumns, cursor: bool):
+    def resource(name: str, path: str, key: str, columns: TTableSchemaColumns) -> Any:
         """One object export as a merged, incremental resource named like Fivetran's table."""
         return dlt.resource(
             objects, name=name, primary_key="id", write_disposition="merge", columns=columns
-        )(path, key, columns, cursor)
+        )(path, key, columns)
 
-    def field_history(
-        updated: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008 - dlt's idiom
-            "updated", initial_value=EPOCH_START
-        ),
-    ) -> Iterator[list[dict[str, Any]]]:
-        start = next_start_time(updated.last_value or EPOCH_START)
-        for page in export("incremental/ticket_events.json", "ticket_events", start, False):
+    def field_history() -> Iterator[list[dict[str, Any]]]:
+        for page in export("incremental/ticket_events.json", "ticket_events"):
             yield [row for event in page for row in field_history_rows(event, synced)]
 
     ticket_field_history = dlt.resource(
@@ -207,14 +198,10 @@ def zendesk_source(base_url: str, credential: str, per_page: int = MAX_PER_PAGE)
     )()
 
     return (
-        resource("ticket", "incremental/tickets/cursor.json", "tickets", TICKET_COLUMNS, True),
-        resource("user", "incremental/users.json", "users", USER_COLUMNS, False),
+        resource("ticket", "incremental/tickets/cursor.json", "tickets", TICKET_COLUMNS),
+        resource("user", "incremental/users.json", "users", USER_COLUMNS),
         resource(
-            "organization",
-            "incremental/organizations.json",
-            "organizations",
-            ORGANIZATION_COLUMNS,
-            False,
+            "organization", "incremental/organizations.json", "organizations", ORGANIZATION_COLUMNS
         ),
         ticket_field_history,
     )

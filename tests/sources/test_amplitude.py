@@ -13,18 +13,20 @@ import gzip
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import duckdb
+import pytest
 import requests
 
-from platform_assets.ingestion.amplitude import EVENT_COLUMNS, amplitude_source
+from platform_assets.ingestion.amplitude import EVENT_COLUMNS, amplitude_source, connector_options
+from platform_assets.ingestion.dlt_support import run_source
 from platform_assets.sandbox.apis import amplitude as amplitude_api
 from platform_assets.sandbox.server import SandboxServer, request_log
 from platform_assets.sandbox.world.sources import amplitude
-from platform_assets.settings import Settings
+from platform_assets.settings import WORLD_START, Settings, SettingsError, load_settings
 from tests.sources import harness
 
 T0 = datetime(2026, 2, 1, 12, 0)
@@ -125,3 +127,31 @@ def test_hourly_incremental_ingestion(tmp_path: Path, server: SandboxServer) -> 
     assert harness.query(
         settings, "select count(*), count(distinct id) from raw_amplitude.event"
     ) == [(6, 6)]
+
+
+def test_a_first_sync_starts_at_the_configured_hour_however_late_it_runs(
+    tmp_path: Path, server: SandboxServer
+) -> None:
+    """A year and more after the world began, a first sync still reads it from its start (a
+    window before the wall clock would start in 2026-06 and find nothing)."""
+    assert load_settings(env={}).amplitude_start == WORLD_START == datetime(2026, 1, 1)
+    late = partial(amplitude_source, now=lambda: datetime(2027, 6, 1, tzinfo=UTC))
+    settings = harness.warehouse_settings(tmp_path / "home", server)
+    log = harness.load(settings, server, "amplitude", late)
+    assert log["rows"] == 4
+    assert min(entry["query"] for entry in log["entries"]).startswith("start=20260101T00&")
+
+
+def test_the_first_hour_comes_from_the_settings(tmp_path: Path, server: SandboxServer) -> None:
+    settings = load_settings(
+        env={
+            "ROUNDTRIP_HOME": str(tmp_path / "home"),
+            "ROUNDTRIP_SANDBOX_PORT": str(server.port),
+            "ROUNDTRIP_AMPLITUDE_START": "2026-02-01T00:00:00+00:00",
+        }
+    )
+    assert connector_options(settings) == {"first_hour": datetime(2026, 2, 1)}
+    run_source(settings, "amplitude", amplitude_source, connector_options)
+    assert harness.query(settings, "select count(*) from raw_amplitude.event") == [(2,)]  # 3, 4
+    with pytest.raises(SettingsError, match="ROUNDTRIP_AMPLITUDE_START='last year'"):
+        load_settings(env={"ROUNDTRIP_AMPLITUDE_START": "last year"})

@@ -4,6 +4,7 @@ a temporary warehouse, on the hand-made world of ``test_google_sheets_api`` (6 b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.google_sheets import (
     SHEETS,
     column_name,
+    configured_sheets,
+    connector_options,
     google_sheets_assets,
     google_sheets_source,
     sheet_records,
@@ -24,7 +27,7 @@ from platform_assets.sandbox.apis.google_sheets import API
 from platform_assets.sandbox.server import SandboxServer
 from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.google_sheets import CHANNEL_MAPPING, SPREADSHEETS
-from platform_assets.settings import Settings
+from platform_assets.settings import Settings, SettingsError, load_settings
 from tests.sources import harness
 from tests.sources.test_google_sheets_api import T1, make_world
 
@@ -192,3 +195,55 @@ def test_dagster_materializes_raw_and_staging(
         ("email", 800.5 * 3),
         ("paid_search", 12500.0 + 13000.0 + 13500.0),
     ]
+
+
+def test_a_failing_values_call_fails_the_run_and_keeps_the_table(
+    tmp_path: Path, settings: Settings, server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet moved on, but reading its values answers 400: the run fails with the API's
+    error instead of reading an empty sheet, deleting every row and forgetting the change."""
+    dlt_support.run_source(settings, "google_sheets", google_sheets_source)
+    loaded = harness.snapshot(settings, "raw_google_sheets", SHEETS)
+    server.stop()
+    WorldStore.write_clock(server.store.path, T1)  # Drive's modifiedTime moves
+    monkeypatch.setitem(SHEETS, "targets", replace(SHEETS["targets"], range="Targets!1A"))
+    with harness.serve(tmp_path / "world", API) as restarted:
+        moved = harness.warehouse_settings(settings.home, restarted)
+        with pytest.raises(Exception, match="400 Client Error"):
+            dlt_support.run_source(moved, "google_sheets", google_sheets_source)
+        assert harness.snapshot(settings, "raw_google_sheets", SHEETS) == loaded
+        monkeypatch.undo()  # fixed: the change it missed is read on the next run
+        dlt_support.run_source(moved, "google_sheets", google_sheets_source)
+    assert counts(settings) == {"marketing_budget": 8, "targets": 4, "channel_mapping": 17}
+
+
+def test_drive_url_and_spreadsheets_come_from_the_settings(
+    tmp_path: Path, server: SandboxServer
+) -> None:
+    env = {"ROUNDTRIP_HOME": str(tmp_path), "ROUNDTRIP_SANDBOX_PORT": str(server.port)}
+    default = connector_options(load_settings(env=env))
+    assert default == {"drive_url": f"{server.url}/google_sheets", "spreadsheet_ids": {}}
+    custom = load_settings(
+        env={
+            **env,
+            "ROUNDTRIP_GOOGLE_DRIVE_URL": "https://www.googleapis.com/",
+            "ROUNDTRIP_GOOGLE_SHEETS_TARGETS_SPREADSHEET_ID": "1realTargets",
+        }
+    )
+    assert connector_options(custom) == {
+        "drive_url": "https://www.googleapis.com",
+        "spreadsheet_ids": {"targets": "1realTargets"},
+    }
+    assert custom.to_env()["ROUNDTRIP_GOOGLE_SHEETS_TARGETS_SPREADSHEET_ID"] == "1realTargets"
+    assert (
+        configured_sheets({"targets": "1realTargets"})["targets"].spreadsheet_id == "1realTargets"
+    )
+    with pytest.raises(SettingsError, match="ROUNDTRIP_GOOGLE_SHEETS_TARGET_SPREADSHEET_ID"):
+        configured_sheets({"target": "1typo"})
+    with pytest.raises(SettingsError, match="ROUNDTRIP_GOOGLE_DRIVE_URL='drive'"):
+        load_settings(env={"ROUNDTRIP_GOOGLE_DRIVE_URL": "drive"})
+
+    # A spreadsheet id from the settings is the one asked for: a wrong one fails the run.
+    wrong = load_settings(env={**env, "ROUNDTRIP_GOOGLE_SHEETS_TARGETS_SPREADSHEET_ID": "1nope"})
+    with pytest.raises(Exception, match="404 Client Error"):
+        dlt_support.run_source(wrong, "google_sheets", google_sheets_source, connector_options)

@@ -7,8 +7,13 @@ by T1 t2 is solved (+2 history rows), p4 files t3 (+1 user, +3 history rows).
 
 from __future__ import annotations
 
+import json
+import threading
+from datetime import UTC, datetime
 from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -16,7 +21,7 @@ from platform_assets.ingestion import dlt_support
 from platform_assets.ingestion.zendesk import TICKET_COLUMNS, zendesk_source
 from platform_assets.sandbox.apis import zendesk as zendesk_api
 from platform_assets.sandbox.server import SandboxServer, request_log, set_faults
-from platform_assets.settings import Settings
+from platform_assets.settings import Settings, load_settings
 from tests.sources import harness
 from tests.sources.test_zendesk_world import END_USER, T1, make_world
 
@@ -95,3 +100,62 @@ def test_exhausted_retries_fail_clearly_and_write_nothing(
     with pytest.raises(Exception, match="503"):
         dlt_support.run_source(settings, "zendesk", SMALL_PAGES)
     assert harness.landed_tables(settings, "raw_zendesk") == []
+
+
+class RealExportSemantics(BaseHTTPRequestHandler):
+    """Zendesk as the real API resumes: a time-based export's ``end_time`` is the newest second
+    it served (an export from it repeats that second), and the ticket export's last
+    ``after_cursor`` stays valid. Serves one user at ``USER_SECOND``, otherwise nothing; records
+    every query."""
+
+    queries: list[tuple[str, dict[str, list[str]]]] = []
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        self.queries.append((url.path.rsplit("/", 1)[1], query))
+        key = url.path.rsplit("/", 1)[1].removesuffix(".json")
+        if key == "cursor":
+            body: dict = {"tickets": [], "after_cursor": "c1", "end_of_stream": True}
+        else:
+            start = int(query["start_time"][0])
+            objects = []
+            if key == "users" and start <= USER_SECOND:
+                objects = [{"id": 7, "updated_at": "2026-01-20T09:00:00Z", "role": "end-user"}]
+            body = {key: objects, "end_time": USER_SECOND if objects else start}
+            body |= {"end_of_stream": True, "next_page": None}
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+USER_SECOND = int(datetime(2026, 1, 20, 9, tzinfo=UTC).timestamp())
+
+
+def test_a_rerun_resumes_where_zendesk_says_not_a_second_later(tmp_path: Path) -> None:
+    api = ThreadingHTTPServer(("127.0.0.1", 0), RealExportSemantics)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{api.server_port}"
+        settings = load_settings(
+            env={"ROUNDTRIP_HOME": str(tmp_path / "home"), "ROUNDTRIP_ZENDESK_URL": url}
+        )
+        dlt_support.run_source(settings, "zendesk", zendesk_source)
+        RealExportSemantics.queries.clear()
+        dlt_support.run_source(settings, "zendesk", zendesk_source)
+    finally:
+        api.shutdown()
+    second = dict(RealExportSemantics.queries)
+    # a user changed later in that second is still found; the one already loaded merges
+    assert second["users.json"]["start_time"] == [str(USER_SECOND)]
+    assert second["organizations.json"]["start_time"] == ["0"]  # nothing came back: same start
+    assert second["cursor.json"] == {"cursor": ["c1"], "per_page": ["1000"]}
+    assert harness.query(settings, "select id, updated_at from raw_zendesk.user") == [
+        (7, datetime(2026, 1, 20, 9))  # naive UTC
+    ]

@@ -12,7 +12,10 @@ Endpoints (below ``/firestore``), as the real ones:
   (just ``[{"readTime"}]`` when nothing matches).
 
 Field values are Firestore's typed values (``stringValue``, ``integerValue`` as a string,
-``timestampValue``, ``arrayValue``...). A document is its latest version at the world clock.
+``timestampValue``, ``arrayValue``...); timestamps are RFC 3339 in UTC with 0, 3 or 6 fractional
+digits, trailing zeros trimmed, as Google's JSON writes them. A document is its latest version at
+the world clock; a document id is unique only under its parent (members are keyed by user id
+within their space), so documents are told apart by their path.
 Auth is an OAuth bearer token; errors use Google's ``{"error": {"code", "message", "status"}}``.
 """
 
@@ -86,7 +89,16 @@ COLLECTIONS: dict[str, Collection] = {
 
 
 def timestamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2026-01-10T09:05:00Z``, ``…:00.500Z``, ``…:00.000250Z``: the fewest of 0, 3 or 6
+    fractional digits that keep the value."""
+    fraction = f"{value.microsecond:06d}"
+    if fraction == "000000":
+        fraction = ""
+    elif fraction.endswith("000"):
+        fraction = f".{fraction[:3]}"
+    else:
+        fraction = f".{fraction}"
+    return f"{value:%Y-%m-%dT%H:%M:%S}{fraction}Z"
 
 
 def encode_value(value: Any) -> dict[str, Any]:
@@ -134,7 +146,7 @@ def current_documents_sql(collection: Collection) -> str:
         select *, {collection.path_sql} as _path
         from {SCHEMA}.{collection.table}
         where _valid_from <= ?
-        qualify row_number() over (partition by doc_id order by _valid_from desc) = 1
+        qualify row_number() over (partition by {collection.path_sql} order by _valid_from desc) = 1
     """
 
 

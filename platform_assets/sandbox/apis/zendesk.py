@@ -11,8 +11,11 @@ Endpoints (below ``/zendesk``), as the real ones:
 Every export returns objects whose ``updated_at`` (ticket events: ``timestamp``) is at or after
 ``start_time``, oldest first, ``per_page`` (≤ 1000) at a time. A time-based page also takes every
 further object stamped in its last second, so ``next_page`` can start one second later without
-losing or repeating any (the real API repeats them instead). Only what exists at the world clock
-is served: each object's latest version with ``_valid_from`` ≤ clock.
+losing or repeating any, and its ``end_time`` (where a later export resumes) is that next second
+too. The real API's ``end_time`` is the newest second in the page and an export from it repeats
+that second's objects; here the world stamps whole seconds and a second is visible all at once,
+so nothing can still arrive in it. Only what exists at the world clock is served: each object's
+latest version with ``_valid_from`` ≤ clock.
 
 Auth is HTTP Basic ``{email}/token:{api_token}``; the published limit is 700 requests a minute
 (Enterprise; the stricter 10/min of the incremental endpoints would make the sandbox crawl).
@@ -338,8 +341,7 @@ class ZendeskApi(FakeApi):
         clock = store.clock()
         rows = page_with_ties(store, sql, [clock, from_epoch(start)], per_page)
         objects = render(rows)
-        end_time = to_epoch(rows[-1]["updated_at"]) if rows else start
-        next_start = end_time + 1 if rows else start
+        next_start = to_epoch(rows[-1]["updated_at"]) + 1 if rows else start
         remaining = store.query(
             f"select count(*) as n from ({sql})", [clock, from_epoch(next_start)]
         )[0]["n"]
@@ -348,7 +350,7 @@ class ZendeskApi(FakeApi):
             "next_page": self._page_url(
                 request, f"{key}.json", {"start_time": next_start, "per_page": per_page}
             ),
-            "end_time": end_time,
+            "end_time": next_start,
             "end_of_stream": remaining == 0,
             "count": len(objects),
         }

@@ -8,14 +8,14 @@ source as (
 
 live as (
 
-    {{ fivetran_live_latest('source', '_id') }}
+    {{ fivetran_live_latest('source', '_path') }}
 
 ),
 
 renamed as (
 
     select
-        _id as space_member_id,
+        _path as space_member_id,
         {{ json_text('data', '$.space_id') }} as space_id,
         {{ json_text('data', '$.user_id') }} as user_id,
         {{ json_text('data', '$.role') }} as member_role,

@@ -1,5 +1,7 @@
 -- One budget per month and channel. A planner who types a month/channel twice means the lower
 -- row (the later edit), so the highest sheet row wins.
+-- Months are typed by hand: one that is not a date becomes null (the not_null test flags the
+-- row) instead of failing the whole build.
 with
 
 source as (
@@ -11,8 +13,8 @@ source as (
 renamed as (
 
     select
-        {{ surrogate_key(['cast(month as date)', clean_text('channel')]) }} as budget_id,
-        cast(month as date) as budget_month,
+        {{ surrogate_key(['try_cast(month as date)', clean_text('channel')]) }} as budget_id,
+        try_cast(month as date) as budget_month,
         {{ clean_text('channel') }} as channel,
         {{ text_to_numeric('budget') }} as budget_amount,
         _row as sheet_row,

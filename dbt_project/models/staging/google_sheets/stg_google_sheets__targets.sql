@@ -1,4 +1,6 @@
 -- One target per month and metric; a repeated month/metric keeps the lowest row (the later edit).
+-- Months are typed by hand: one that is not a date becomes null (the not_null test flags the
+-- row) instead of failing the whole build.
 with
 
 source as (
@@ -10,8 +12,8 @@ source as (
 renamed as (
 
     select
-        {{ surrogate_key(['cast(month as date)', clean_text('metric')]) }} as target_id,
-        cast(month as date) as target_month,
+        {{ surrogate_key(['try_cast(month as date)', clean_text('metric')]) }} as target_id,
+        try_cast(month as date) as target_month,
         {{ clean_text('metric') }} as metric,
         {{ text_to_numeric('target') }} as target_value,
         _row as sheet_row,

@@ -7,9 +7,9 @@ Three collections, one row per document version (``_valid_from`` = the document'
   document is rewritten when its owner joins a space (``space_ids`` grows).
 - ``spaces`` (top-level, document id = workspace id): rewritten whenever a member joins
   (``member_count``) and whenever its plan changes (``core.workspace_versions``).
-- ``members`` (the subcollection ``spaces/{space_id}/members``, document id
-  ``{space_id}_{user_id}``): one per workspace membership, never rewritten; it appears once both
-  the space and the member's account exist.
+- ``members`` (the subcollection ``spaces/{space_id}/members``, document id = the member's user
+  id, unique only within its space, as apps key such subcollections): one per workspace
+  membership, never rewritten; it appears once both the space and the member's account exist.
 
 Every document carries an ``updated_at`` field equal to its updateTime: the app maintains it, and
 incremental reads filter on it (a structured query's fieldFilter), as real exports do.
@@ -19,8 +19,15 @@ from __future__ import annotations
 
 import duckdb
 
+from platform_assets.sandbox.world.product import PLAN_RANK
+
 SCHEMA = "src_firestore"
 PROJECT = "roundtrip-app"
+_PLAN_RANK_SQL = (
+    "case v.plan "
+    + " ".join(f"when '{plan}' then {rank}" for plan, rank in PLAN_RANK.items())
+    + " else -1 end"
+)
 
 
 def project(con: duckdb.DuckDBPyConnection) -> None:
@@ -46,7 +53,7 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
         )
 
         select
-            space_id || '_' || user_id as doc_id,
+            user_id as doc_id,
             space_id,
             user_id,
             role,
@@ -55,7 +62,7 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
             joined_at as _valid_from,
             joined_at as updated_at,
         from memberships
-        order by doc_id
+        order by space_id, doc_id
         """
     )
     con.execute(
@@ -124,7 +131,11 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
             o.owner_id,
             coalesce(
                 (
-                    select last(v.plan order by v.changed_at)
+                    -- versions at one instant (a hand-made core may have them): the
+                    -- best-paying plan wins, as it does in the world
+                    select last(
+                        v.plan order by v.changed_at, {_PLAN_RANK_SQL}, v.plan
+                    )
                     from core.workspace_versions as v
                     where v.workspace_id = o.workspace_id and v.changed_at <= c._valid_from
                 ),
