@@ -17,12 +17,10 @@ from dagster import AssetExecutionContext
 from platform_assets.ingestion.dlt_support import OWNER
 from platform_assets.ingestion.events_columns import EVENT_PROPERTIES, SCHEMA, TABLES
 from platform_assets.ingestion.events_load import load_days
-from platform_assets.settings import load_settings
+from platform_assets.settings import WORLD_START, load_settings
 from platform_assets.warehouse import DUCKDB_POOL, connect
 
-WORLD_START = "2026-01-01"
-"""The first day the event stream can have data (the synthetic world's start)."""
-
+# The first day the event stream can have data: the synthetic world's start.
 events_partitions = dg.DailyPartitionsDefinition(start_date=WORLD_START)
 
 _DESCRIPTIONS = {
