@@ -10,7 +10,9 @@
   ads edge with field expansion, since creatives themselves report no update time.
 
 Every table merges on its key, so a re-run never duplicates; ``_fivetran_synced`` records the
-sync. Accounts are discovered from ``/me/adaccounts``.
+sync. Accounts are discovered from ``/me/adaccounts``. Graph throttles with HTTP 400 and a
+rate-limit error code (not 429): the HTTP client retries those too, waiting as long as the
+``X-Business-Use-Case-Usage`` header says (capped); a refused call fails the run naming it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 import dlt
+from dlt.sources.helpers.requests import Client, Response
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
@@ -35,6 +38,16 @@ HISTORY_DAYS = 37 * 30  # the insights API reports at most 37 months back
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
 _SYNCED = {"_fivetran_synced": "timestamp"}
+# Graph's rate-limit error codes (app, user, page, and the business use case limits) and the
+# header that says when access comes back; Graph throttles with HTTP 400 and these, never 429.
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+USAGE_HEADER = "X-Business-Use-Case-Usage"
+MAX_THROTTLE_WAIT = 300  # seconds; the runtime's request_max_retry_delay caps it further
+
+
+class FacebookAdsError(RuntimeError):
+    """The Marketing API refused a request the connector cannot do without."""
+
 
 DESCRIPTIONS = {
     "basic_ad": "Daily delivery per Facebook ad: impressions, link clicks, spend, reach.",
@@ -51,12 +64,61 @@ def _unix(graph_time: str) -> int:
     return int(datetime.strptime(graph_time, GRAPH_TIME).timestamp())
 
 
+def throttled(response: Response | None, exception: BaseException | None = None) -> bool:
+    """Whether Graph refused ``response`` for throttling: it answers HTTP 400 with one of its
+    rate-limit error codes, not 429, so the HTTP client must be told to retry it."""
+    if response is None or response.status_code != 400:
+        return False
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return False
+    return isinstance(error, dict) and error.get("code") in THROTTLE_CODES
+
+
+def regain_access_seconds(response: Response) -> int | None:
+    """How long Graph says to wait: the largest ``estimated_time_to_regain_access`` (minutes) of
+    the ``X-Business-Use-Case-Usage`` header (``{id: [{type, ..., minutes}]}``), in seconds, at
+    most ``MAX_THROTTLE_WAIT``; None when it says nothing."""
+    try:
+        usage = json.loads(response.headers.get(USAGE_HEADER) or "{}")
+    except ValueError:
+        return None
+    groups = usage.values() if isinstance(usage, dict) else []
+    minutes = [
+        entry.get("estimated_time_to_regain_access") or 0
+        for group in groups
+        if isinstance(group, list)
+        for entry in group
+        if isinstance(entry, dict)
+    ]
+    wait = max(minutes, default=0) * 60
+    return min(wait, MAX_THROTTLE_WAIT) if wait > 0 else None
+
+
+def _wait_as_told(response: Response, *args: Any, **kwargs: Any) -> Response:
+    """A response hook: turn Graph's usage header into the ``Retry-After`` the retrying client
+    honours (it runs on every attempt, before the client decides to retry)."""
+    if throttled(response) and "Retry-After" not in response.headers:
+        wait = regain_access_seconds(response)
+        if wait is not None:
+            response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _client(base_url: str, credential: str) -> RESTClient:
+    http = Client(
+        raise_for_status=False,
+        retry_condition=throttled,
+        session_attrs={"hooks": {"response": [_wait_as_told]}},
+    )
+    http.configure()  # the runtime retry settings (attempts, backoff) every connector uses
     return RESTClient(
         base_url=f"{base_url.rstrip('/')}/{API_VERSION}",
         auth=APIKeyAuth(name="access_token", api_key=credential, location="query"),
         paginator=JSONLinkPaginator(next_url_path="paging.next"),
         data_selector="data",
+        session=http.session,
     )
 
 
@@ -67,10 +129,15 @@ def _accounts(client: RESTClient) -> list[str]:
 
 def _last_complete_day(client: RESTClient, account: str) -> date | None:
     """The account's last reported day: an all-days account report says where it stops."""
+    path = f"/act_{account}/insights"
     response = client.get(
-        f"/act_{account}/insights",
-        params={"level": "account", "date_preset": "maximum", "fields": "date_stop"},
+        path, params={"level": "account", "date_preset": "maximum", "fields": "date_stop"}
     )
+    if not response.ok:  # a refused report must fail the run, not skip the account
+        raise FacebookAdsError(
+            f"GET {path} (account report) answered HTTP {response.status_code}: "
+            f"{response.text[:300]}"
+        )
     rows = response.json().get("data", [])
     return date.fromisoformat(rows[0]["date_stop"]) if rows else None
 

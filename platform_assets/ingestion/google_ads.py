@@ -7,8 +7,11 @@ Everything is read with GAQL through ``googleAds:search`` (pages follow ``nextPa
   yesterday (``segments.date DURING YESTERDAY`` on the customer says which day that is).
 - ``click_view``: one row per click with its gclid, asked one day at a time as the API demands.
 - ``campaign_history``, ``ad_group_history``, ``ad_history``: one row per version (``id`` +
-  ``updated_at``): ``change_status`` says which objects changed since the cursor and when, then
-  those objects are read by id.
+  ``updated_at``). The first sync reads every object as it is (a plain SELECT), dated by its
+  last change where ``change_status`` still knows it (it reaches back 90 days) and by the start
+  of that reach otherwise. Later syncs ask ``change_status`` what changed after the cursor (a
+  bounded range with a LIMIT, sliced when a slice fills up, as the API demands), then read
+  those objects by id; a cursor older than change_status reaches means a full read again.
 
 Every table merges on its key, so a re-run never duplicates; ``_fivetran_synced`` records the
 sync. Customers are discovered with ``customers:listAccessibleCustomers``.
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -33,8 +36,15 @@ from platform_assets.settings import DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN, Setting
 SOURCE = "google_ads"
 API_VERSION = "v17"
 HISTORY_DAYS = 2 * 365
-EPOCH = "1970-01-01 00:00:00"
 ID_CHUNK = 1000
+CHANGE_STATUS_DAYS = 90  # how far back change_status reaches
+CHANGE_LIMIT = 10_000  # the most rows one change_status query may ask for
+_TIME = "%Y-%m-%d %H:%M:%S"
+
+
+class GoogleAdsError(RuntimeError):
+    """The Google Ads API refused a request the connector cannot do without."""
+
 
 DESCRIPTIONS = {
     "campaign_stats": "Daily Google Ads metrics per campaign and network; cost in micros.",
@@ -131,8 +141,13 @@ class GoogleAds:
         )
 
     def customers(self) -> list[str]:
-        names = self.client.get("/customers:listAccessibleCustomers").json()["resourceNames"]
-        return [name.rsplit("/", 1)[1] for name in names]
+        path = "/customers:listAccessibleCustomers"
+        response = self.client.get(path)
+        if not response.ok:  # the client does not raise: say which call failed and why
+            raise GoogleAdsError(
+                f"GET {path} answered HTTP {response.status_code}: {response.text[:300]}"
+            )
+        return [name.rsplit("/", 1)[1] for name in response.json().get("resourceNames", [])]
 
     def search(self, customer: str, query: str) -> Iterator[dict[str, Any]]:
         path = f"/customers/{customer}/googleAds:search"
@@ -148,8 +163,8 @@ class GoogleAds:
         for row in self.search(customer, query):
             yield {column: field(row, gaql) for gaql, column in fields.items()}
 
-    def report_days(self, customer: str, last_loaded: str | None) -> tuple[date, date] | None:
-        """The days still to load: the day after the cursor up to the account's yesterday."""
+    def yesterday(self, customer: str) -> date | None:
+        """The account's yesterday (its last complete day), in its own time zone."""
         rows = list(
             self.search(
                 customer,
@@ -157,8 +172,44 @@ class GoogleAds:
                 "WHERE segments.date DURING YESTERDAY",
             )
         )
-        yesterday = date.fromisoformat(field(rows[0], "segments.date")) if rows else None
-        return days_to_load(yesterday, last_loaded, HISTORY_DAYS)
+        return date.fromisoformat(field(rows[0], "segments.date")) if rows else None
+
+    def report_days(self, customer: str, last_loaded: str | None) -> tuple[date, date] | None:
+        """The days still to load: the day after the cursor up to the account's yesterday."""
+        return days_to_load(self.yesterday(customer), last_loaded, HISTORY_DAYS)
+
+    def changes(
+        self, customer: str, resource_type: str, changed_field: str, after: str, until: str
+    ) -> dict[str, str]:
+        """Object id → its last change time, for the ``resource_type`` objects changed after
+        ``after`` up to ``until``. change_status answers at most ``CHANGE_LIMIT`` rows a query,
+        so a full slice is followed by one starting at its last time."""
+        changed: dict[str, str] = {}
+        lower = f"> '{after}'"
+        while True:
+            rows = list(
+                self.search(
+                    customer,
+                    f"SELECT {changed_field}, change_status.last_change_date_time "
+                    f"FROM change_status WHERE change_status.resource_type = {resource_type} "
+                    f"AND change_status.last_change_date_time {lower} "
+                    f"AND change_status.last_change_date_time <= '{until}' "
+                    f"ORDER BY change_status.last_change_date_time LIMIT {CHANGE_LIMIT}",
+                )
+            )
+            for row in rows:
+                changed[_object_id(field(row, changed_field))] = field(
+                    row, "change_status.last_change_date_time"
+                )
+            if len(rows) < CHANGE_LIMIT:
+                return changed
+            last = field(rows[-1], "change_status.last_change_date_time")
+            if lower == f">= '{last}'":
+                raise GoogleAdsError(
+                    f"change_status of customer {customer} has more than {CHANGE_LIMIT} "
+                    f"{resource_type} changes at {last}; they cannot be read in slices"
+                )
+            lower = f">= '{last}'"
 
     def days_with_clicks(self, customer: str, last_loaded: str | None) -> list[str]:
         """The days still to load that had clicks: click_view is asked one day at a time, so
@@ -186,7 +237,6 @@ def campaign_stats(api: GoogleAds) -> Any:
                 "customer_id": "bigint",
                 "date": "date",
                 "ad_network_type": "text",
-                "device": "text",
                 **{m: "bigint" for m in _METRICS},
                 "conversions": "double",
                 "conversions_value": "double",
@@ -269,34 +319,41 @@ def history(api: GoogleAds, table: str) -> Any:
         ),
     )
     def resource(
-        updated: dlt.sources.incremental[str] = dlt.sources.incremental(  # noqa: B008
-            "updated_at", initial_value=EPOCH
-        ),
+        updated: dlt.sources.incremental[str] = dlt.sources.incremental("updated_at"),  # noqa: B008 - dlt injects it
     ) -> Iterator[dict[str, Any]]:
         synced = synced_now()
         for customer in api.customers():
-            changes = api.search(
-                customer,
-                f"SELECT {changed_field}, change_status.last_change_date_time "
-                f"FROM change_status WHERE change_status.resource_type = {resource_type} "
-                f"AND change_status.last_change_date_time > '{updated.last_value}' "
-                "ORDER BY change_status.last_change_date_time",
-            )
-            changed = {
-                _object_id(field(c, changed_field)): field(c, "change_status.last_change_date_time")
-                for c in changes
-            }
+            yesterday = api.yesterday(customer)
+            if yesterday is None:
+                continue
+            # change_status needs a bounded range within its reach: up to the end of the
+            # account's today, from no earlier than CHANGE_STATUS_DAYS before it.
+            until = (yesterday + timedelta(days=2)).strftime(_TIME)
+            reach = (yesterday - timedelta(days=CHANGE_STATUS_DAYS - 2)).strftime(_TIME)
+            cursor = updated.last_value
+            if cursor is None or cursor < reach:  # first sync, or one change_status forgot
+                changed = api.changes(customer, resource_type, changed_field, reach, until)
+                items = api.select(customer, fields, f"FROM {gaql_resource}")
+                for item in items:
+                    yield _version(item, changed.get(str(item["id"]), reach), synced)
+                continue
+            changed = api.changes(customer, resource_type, changed_field, cursor, until)
             ids = sorted(changed, key=int)
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ", ".join(ids[start : start + ID_CHUNK])
                 clauses = f"FROM {gaql_resource} WHERE {id_field} IN ({chunk})"
                 for item in api.select(customer, fields, clauses):
-                    if "final_urls" in item:  # Fivetran lands repeated fields as JSON text
-                        item["final_urls"] = json.dumps(item["final_urls"])
-                    yield {**item, "updated_at": changed[str(item["id"])],
-                           "_fivetran_synced": synced}  # fmt: skip
+                    yield _version(item, changed[str(item["id"])], synced)
 
     return resource
+
+
+def _version(item: dict[str, Any], updated_at: str, synced: datetime) -> dict[str, Any]:
+    """An object as a history row: its version time, the sync time, and repeated fields as the
+    JSON text Fivetran lands them as."""
+    if "final_urls" in item:
+        item = {**item, "final_urls": json.dumps(item["final_urls"])}
+    return {**item, "updated_at": updated_at, "_fivetran_synced": synced}
 
 
 @dlt.source(name=SOURCE)

@@ -46,11 +46,34 @@ def test_insights_rows_are_graph_shaped_and_cover_complete_days(server: SandboxS
         "actions": [
             {"action_type": "landing_page_view", "value": "2"},
             {"action_type": "link_click", "value": "23"},
+            {"action_type": "offsite_conversion.fb_pixel_complete_registration", "value": "1"},
         ],
         "date_start": "2026-01-03",
         "date_stop": "2026-01-03",
     }
     assert "next" not in body["paging"]
+
+
+def _registrations(server: SandboxServer, day: str) -> dict[str, str]:
+    window = json.dumps({"since": day, "until": day})
+    body = get(
+        server, f"act_{ACCOUNT_ID}/insights", level="ad", time_increment="1",
+        time_range=window, fields="ad_id,actions",
+    ).json()  # fmt: skip
+    return {
+        row["ad_id"]: action["value"]
+        for row in body["data"]
+        for action in row.get("actions", [])
+        if action["action_type"] == "offsite_conversion.fb_pixel_complete_registration"
+    }
+
+
+def test_a_day_reports_only_the_conversions_that_have_happened(server: SandboxServer) -> None:
+    # Two Jan 3 clicks on ad 100 convert, on Jan 5 and on Jan 10 18:00 (after T0, before T1):
+    # the day is restated as the second one happens, never counted ahead of it.
+    assert _registrations(server, "2026-01-03") == {str(AD_ID_BASE + 100): "1"}
+    server.store.set_clock(T1)
+    assert _registrations(server, "2026-01-03") == {str(AD_ID_BASE + 100): "2"}
 
 
 def test_paging_follows_next_links(server: SandboxServer) -> None:

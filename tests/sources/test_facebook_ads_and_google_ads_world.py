@@ -8,12 +8,15 @@ Facebook: campaign 1 (active; ad set 10, ad 100, delivering Jan 1-12), campaign 
 set 20, ad 200, Jan 2-4, so it stopped Jan 5 00:00) and campaign 6 (paused; ad set 60, ad 600,
 Jan 5-10, so it stops Jan 11 00:00, between T0 and T1). At T0: 17 insight rows (9 + 3 + 5);
 T1 adds Jan 10 for ads 100 and 600 (2 rows) and changes campaign 6, ad set 60 and ad 600.
+Two clicks on ad 100 on Jan 3 convert: one on Jan 5, one between T0 and T1 (Jan 10 18:00), so
+Jan 3's registrations read 1 at T0 and 2 at T1.
 
 Google: campaign 3 (active; ad group 30, ad 300, Jan 1-12), campaign 4 (removed; ad group 40, ad
 400, Jan 1-9, so it stopped Jan 10 00:00, before T0), campaign 5 (active, created Jan 11 00:00,
 after T0; ad group 50, ad 500, Jan 11-12). At T0: 18 campaign-days (9 + 9) and 3 clicks with a
 gclid (two on Jan 3, one on Jan 9); T1 adds campaign 3's Jan 10, one click on Jan 10 and the new
-campaign 5 with its ad group and ad.
+campaign 5 with its ad group and ad. Two Jan 2 clicks of campaign 3 convert: Jan 4, and Jan 11
+00:00 (between T0 and T1), so Jan 2's conversions read 1 at T0 and 2 at T1.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def _core_rows() -> dict[str, list[tuple]]:
         day = first
         while day <= last:
             n = day.day
-            rows["ad_daily"].append((platform, ad, day, 1000 + n, 20 + n, 10.5 + n, n % 3))
+            rows["ad_daily"].append((platform, ad, day, 1000 + n, 20 + n, 10.5 + n))
             day += timedelta(days=1)
     utm = ("facebook", "paid_social", "fb_prospecting", "ad_100")
     rows["sessions"] = [
@@ -91,6 +94,12 @@ def _core_rows() -> dict[str, list[tuple]]:
          "gclid-d", None, None, "https://roundtrip.example/lp/300", "google_ads", 3, 30, 300,
          None),
     ]  # fmt: skip
+    rows["ad_conversions"] = [  # platform, ad, day of the click, when the person signed up
+        ("facebook_ads", 100, date(2026, 1, 3), "2026-01-05 10:00"),
+        ("facebook_ads", 100, date(2026, 1, 3), "2026-01-10 18:00"),  # between T0 and T1
+        ("google_ads", 300, date(2026, 1, 2), "2026-01-04 09:00"),
+        ("google_ads", 300, date(2026, 1, 2), "2026-01-11 00:00"),  # between T0 and T1
+    ]
     rows["devices"] = [
         ("a1", 1, "mobile", "iOS", "Safari", False, 0),
         ("a3", 3, "desktop", "macOS", "Chrome", False, 0),
@@ -160,8 +169,15 @@ def test_facebook_insights_and_actions(tmp_path: Path) -> None:
         "select action_type, value from src_facebook_ads.insight_actions "
         "where ad_id % 1000 = 100 and date = '2026-01-03'",
     )
-    # Jan 3: 23 clicks, 2 landing page views (sessions 2 and 3), 3 % 3 = 0 registrations.
+    # Jan 3: 23 clicks, 2 landing page views (sessions 2 and 3); registrations are counted by
+    # the API at its clock, from the conversions kept per click.
     assert actions == [("landing_page_view", 2), ("link_click", 23)]
+    assert _rows(
+        path, "select date, ad_id % 1000, converted_at from src_facebook_ads.conversions"
+    ) == [
+        (date(2026, 1, 3), 100, datetime(2026, 1, 5, 10)),
+        (date(2026, 1, 3), 100, datetime(2026, 1, 10, 18)),
+    ]
 
 
 def test_google_projection(tmp_path: Path) -> None:
@@ -187,6 +203,15 @@ def test_google_projection(tmp_path: Path) -> None:
         f"where campaign_id = {base + 3} and date = '2026-01-02'",
     )
     assert stats == [("SEARCH", 22, 12_500_000)]
+    conversions = _rows(
+        path,
+        f"select date, campaign_id - {base}, ad_network_type, converted_at "
+        "from src_google_ads.conversions",
+    )
+    assert conversions == [
+        (date(2026, 1, 2), 3, "SEARCH", datetime(2026, 1, 4, 9)),
+        (date(2026, 1, 2), 3, "SEARCH", datetime(2026, 1, 11)),
+    ]
     clicks = _rows(path, "select gclid, date, device from src_google_ads.click_view")
     assert clicks == [
         ("gclid-a", date(2026, 1, 3), "DESKTOP"),
@@ -201,8 +226,9 @@ def test_projections_are_deterministic(tmp_path: Path) -> None:
         f"{schema}.{t}"
         for schema, names in (
             ("src_facebook_ads", ("campaigns", "adsets", "ads", "adcreatives", "insights",
-                                  "insight_actions")),
-            ("src_google_ads", ("campaigns", "ad_groups", "ads", "campaign_stats", "click_view")),
+                                  "insight_actions", "conversions")),
+            ("src_google_ads", ("campaigns", "ad_groups", "ads", "campaign_stats", "conversions",
+                                "click_view")),
         )
         for t in names
     ]  # fmt: skip

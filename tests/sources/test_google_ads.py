@@ -9,14 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from platform_assets.ingestion.google_ads import google_ads_source
 from platform_assets.sandbox.apis import google_ads as fake
 from platform_assets.sandbox.faults import FaultConfig
-from platform_assets.sandbox.server import SandboxServer
+from platform_assets.sandbox.server import SandboxServer, start_server
 from platform_assets.sandbox.world.sources.google_ads import CAMPAIGN_ID_BASE, CUSTOMER_ID
-from platform_assets.settings import Settings
+from platform_assets.settings import DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN as DEVELOPER_TOKEN
+from platform_assets.settings import Settings, load_settings
 from tests.sources import harness
 from tests.sources.test_facebook_ads_and_google_ads_world import T1, make_world
 
@@ -30,7 +32,11 @@ def search(server: SandboxServer, query: str, token: str | None = None, **header
     return requests.post(
         f"{server.url}/google_ads/v17/customers/{CUSTOMER_ID}/googleAds:search",
         json={"query": query, **({"pageToken": token} if token else {})},
-        headers={"Authorization": f"Bearer {TOKEN}", "developer-token": "dev", **headers},
+        headers={
+            "Authorization": f"Bearer {TOKEN}",
+            "developer-token": DEVELOPER_TOKEN,
+            **headers,
+        },  # fmt: skip
         timeout=10,
     )
 
@@ -93,13 +99,94 @@ def test_refusals_use_google_ads_failure(server: SandboxServer) -> None:
     assert open_range.status_code == 400
 
 
-def test_auth_needs_bearer_and_developer_token(server: SandboxServer) -> None:
+def test_auth_needs_bearer_and_the_configured_developer_token(server: SandboxServer) -> None:
     url = f"{server.url}/google_ads/v17/customers:listAccessibleCustomers"
     assert requests.get(url, timeout=10).status_code == 401
     bearer_only = {"Authorization": f"Bearer {TOKEN}"}
-    assert requests.get(url, headers=bearer_only, timeout=10).status_code == 401
-    ok = requests.get(url, headers={**bearer_only, "developer-token": "x"}, timeout=10)
+    for developer_token, code in ((None, "DEVELOPER_TOKEN_PARAMETER_MISSING"),
+                                  ("x", "DEVELOPER_TOKEN_INVALID")):  # fmt: skip
+        headers = {
+            **bearer_only,
+            **({"developer-token": developer_token} if developer_token else {}),
+        }
+        refused = requests.get(url, headers=headers, timeout=10)
+        assert refused.status_code == 401
+        error = refused.json()["error"]
+        assert error["status"] == "UNAUTHENTICATED"
+        assert error["details"][0]["errors"][0]["errorCode"] == {"authenticationError": code}
+    ok = requests.get(url, headers={**bearer_only, "developer-token": DEVELOPER_TOKEN}, timeout=10)
     assert ok.json() == {"resourceNames": [f"customers/{CUSTOMER_ID}"]}
+
+
+def test_the_developer_token_is_the_one_the_sandbox_is_configured_with(tmp_path: Path) -> None:
+    make_world(tmp_path / "world")
+    env = {"ROUNDTRIP_HOME": str(tmp_path / "world"),
+           "ROUNDTRIP_GOOGLE_ADS_DEVELOPER_TOKEN": "our-own-token"}  # fmt: skip
+    with start_server(load_settings(env=env), 0, [fake.API]) as running:
+        url = f"{running.url}/google_ads/v17/customers:listAccessibleCustomers"
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        statuses = [
+            requests.get(url, headers={**bearer, "developer-token": token}, timeout=10).status_code
+            for token in (DEVELOPER_TOKEN, "our-own-token")
+        ]
+    assert statuses == [401, 200]
+
+
+def _change_status(where: str, limit: str = " LIMIT 100") -> str:
+    return (
+        "SELECT change_status.campaign, change_status.last_change_date_time FROM change_status "
+        f"WHERE change_status.resource_type = CAMPAIGN {where}{limit}"
+    )
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        (_change_status("AND change_status.last_change_date_time > '2026-01-01'", ""),
+         "LIMIT_NOT_SPECIFIED"),
+        (_change_status("AND change_status.last_change_date_time BETWEEN '2026-01-01' AND "
+                        "'2026-01-11'", " LIMIT 10001"), "INVALID_LIMIT_CLAUSE"),
+        (_change_status("AND change_status.last_change_date_time > '2026-01-01'"),
+         "CHANGE_DATE_RANGE_INFINITE"),
+        (_change_status("AND change_status.last_change_date_time BETWEEN '2025-10-01' AND "
+                        "'2026-01-11'"), "START_DATE_TOO_OLD"),
+        (_change_status("AND change_status.last_change_date_time BETWEEN '2026-01-09' AND "
+                        "'2026-01-02'"), "CHANGE_DATE_RANGE_NEGATIVE"),
+    ],
+)  # fmt: skip
+def test_change_status_needs_a_limit_and_a_bounded_recent_range(
+    server: SandboxServer, query: str, code: str
+) -> None:
+    refused = search(server, query)
+    assert refused.status_code == 400
+    errors = refused.json()["error"]["details"][0]["errors"]
+    assert errors[0]["errorCode"] == {"changeStatusError": code}
+    ok = search(
+        server,
+        _change_status(
+            "AND change_status.last_change_date_time BETWEEN '2026-01-01' AND '2026-01-11'"
+        ),
+    )
+    assert [r["changeStatus"]["lastChangeDateTime"] for r in ok.json()["results"]] == [
+        "2026-01-01 08:00:00",  # campaign 3 added
+        "2026-01-10 00:00:00",  # campaign 4 removed
+    ]
+
+
+def _conversions(server: SandboxServer, day: str) -> float:
+    rows = search(
+        server,
+        "SELECT campaign.id, segments.date, metrics.conversions FROM campaign "
+        f"WHERE segments.date = '{day}' AND campaign.id = {CAMPAIGN_ID_BASE + 3}",
+    ).json()["results"]
+    return rows[0]["metrics"]["conversions"]
+
+
+def test_a_day_reports_only_the_conversions_that_have_happened(server: SandboxServer) -> None:
+    # Two Jan 2 clicks of campaign 3 convert, on Jan 4 and on Jan 11 00:00 (after T0, by T1).
+    assert _conversions(server, "2026-01-02") == 1.0
+    server.store.set_clock(T1)
+    assert _conversions(server, "2026-01-02") == 2.0
 
 
 def test_click_view_serves_one_complete_day(server: SandboxServer) -> None:

@@ -4,18 +4,22 @@
 - ``GET /v19.0/act_{id}/campaigns|adsets|ads|adcreatives``: objects created by the world clock,
   each in its latest version by then (``updated_time`` = that version's start). ``fields``
   (comma list; ``creative{id,url_tags}`` expands the ad's creative like the real API; only
-  ``id`` by default), ``filtering`` (JSON list of ``{"field", "operator", "value"}`` over
-  ``updated_time``/``created_time`` in unix seconds or ``id``/``effective_status``, operators
-  GREATER_THAN, LESS_THAN, IN, EQUAL), ``limit`` (default 25) and the ``after`` cursor.
+  ``id`` by default), ``filtering`` (JSON list of ``{"field", "operator", "value"}``:
+  GREATER_THAN/LESS_THAN over ``updated_time``/``created_time`` in unix seconds, IN/EQUAL over
+  ``id``/``effective_status``; anything else is Graph's 400), ``limit`` (default 25) and the
+  ``after`` cursor.
 - ``GET /v19.0/act_{id}/insights``: ``level=ad|account``, ``time_increment=1|all_days``,
   ``time_range={"since","until"}`` or ``date_preset=maximum|yesterday``, ``fields``. Only
   complete days (before the clock's day) are reported; numbers come back as strings, ``actions``
-  as ``[{"action_type", "value"}]``, every row with ``date_start``/``date_stop``.
+  as ``[{"action_type", "value"}]``, every row with ``date_start``/``date_stop``. A day's pixel
+  registrations count the conversions of its clicks that happened by the clock, so recent days
+  are restated as they come in (28-day click attribution).
 
 Pages are ``{"data": [...], "paging": {"cursors": {"before", "after"}, "next"}}`` with ``next``
 only when there is more. Auth is the ``access_token`` query parameter (or a bearer header);
 errors are Graph's ``{"error": {"message", "type", "code", "fbtrace_id"}}``; throttling answers
-error code 80004 like the ads-insights limit (development tier: 600 calls per 300 s).
+like Graph's ads-management limit (development tier: 600 calls per 300 s): HTTP 400, error code
+80004 and an ``X-Business-Use-Case-Usage`` header with ``estimated_time_to_regain_access``.
 ``rows`` counts ad-level records; account-level insights (what a connector asks to learn the
 last complete day) land in no table and count 0.
 """
@@ -26,6 +30,7 @@ import base64
 import calendar
 import hashlib
 import json
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,7 +48,7 @@ from platform_assets.sandbox.fakeapi import (
     guarded,
 )
 from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world.sources.facebook_ads import SCHEMA
+from platform_assets.sandbox.world.sources.facebook_ads import ACCOUNT_ID, SCHEMA
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 5000
@@ -116,6 +121,27 @@ class FacebookAdsApi(FakeApi):
         if status >= 500:
             body["error"]["is_transient"] = True
         return ApiResponse(status=status, body=body)
+
+    def throttled(self, retry_after: int) -> ApiResponse:
+        """Graph's throttling: HTTP 400 with error code 80004 (too many calls to the ad account)
+        and the ``X-Business-Use-Case-Usage`` header, whose ``estimated_time_to_regain_access``
+        says in whole minutes when to come back; no 429, no Retry-After."""
+        response = self.error(400, "")
+        response.body["error"] |= {
+            "message": "(#80004) There have been too many calls to this ad-account. Wait a bit "
+            "and try again.",
+            "code": 80004,
+            "error_subcode": 2446079,
+            "is_transient": True,
+        }
+        usage = {
+            str(ACCOUNT_ID): [
+                {"type": "ads_management", "call_count": 100, "total_cputime": 25,
+                 "total_time": 25, "estimated_time_to_regain_access": math.ceil(retry_after / 60)}
+            ]
+        }  # fmt: skip
+        response.headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+        return response
 
     def _guard(self, handler: Handler) -> Handler:
         """Turn a refused parameter into Graph's 400, and an unknown account into its 404."""
@@ -223,25 +249,43 @@ def _latest(store: WorldStore, table: str, clock: datetime) -> list[dict[str, An
     )
 
 
+_TIME_FIELDS = ("updated_time", "created_time")
+_OPERATORS = {  # filtering operator → the fields it applies to
+    "GREATER_THAN": _TIME_FIELDS,
+    "LESS_THAN": _TIME_FIELDS,
+    "IN": ("id", "effective_status"),
+    "EQUAL": ("id", "effective_status"),
+}
+
+
 def _matches(row: dict[str, Any], rule: dict[str, Any]) -> bool:
+    """Whether ``row`` passes one filtering rule; a rule Graph would refuse raises its 400
+    (times compare as unix seconds, ids and statuses as strings, each with its own operators)."""
     field = str(rule.get("field", "")).rsplit(".", 1)[-1]
     operator, value = rule.get("operator"), rule.get("value")
-    if field not in ("updated_time", "created_time", "id", "effective_status"):
+    if field not in (*_TIME_FIELDS, "id", "effective_status"):
         raise GraphError(f"Filtering field {rule.get('field')} is invalid")
+    if operator not in _OPERATORS:
+        raise GraphError(f"Filtering operator {operator} is not supported")
+    if field not in _OPERATORS[operator]:
+        raise GraphError(f"Filtering field {field} with operation {operator} is not supported")
     actual = row.get(field)
-    if isinstance(actual, datetime):  # naive UTC → unix seconds, the unit filtering compares
-        actual = calendar.timegm(actual.timetuple())
-    elif actual is not None:
-        actual = str(actual)
-    if operator == "GREATER_THAN":
-        return actual is not None and actual > int(value)
-    if operator == "LESS_THAN":
-        return actual is not None and actual < int(value)
+    if field in _TIME_FIELDS:
+        try:
+            bound = int(value)
+        except (TypeError, ValueError):
+            raise GraphError(
+                f"Filtering value {value!r} of {field} must be a unix timestamp"
+            ) from None
+        if actual is None:
+            return False
+        seconds = calendar.timegm(actual.timetuple())  # naive UTC → unix seconds
+        return seconds > bound if operator == "GREATER_THAN" else seconds < bound
     if operator == "IN":
-        return actual in [str(v) for v in value]
-    if operator == "EQUAL":
-        return actual == str(value)
-    raise GraphError(f"Filtering operator {operator} is not supported")
+        if not isinstance(value, list):
+            raise GraphError(f"Filtering value of {field} with operation IN must be a list")
+        return str(actual) in [str(v) for v in value]
+    return str(actual) == str(value)
 
 
 def _filtering(raw: str | None) -> list[dict[str, Any]]:
@@ -335,11 +379,7 @@ def _insights(request: ApiRequest, store: WorldStore) -> ApiResponse:
     )
     actions: dict[tuple[Any, Any], list[dict[str, str]]] = {}
     if "actions" in fields:
-        for a in store.query(
-            f"select * from {SCHEMA}.insight_actions where date between ? and ? "
-            "order by date, ad_id, action_type",
-            [since, until],
-        ):
+        for a in store.query(_ACTIONS_SQL, [since, until, since, until, store.clock()]):
             actions.setdefault((a["date"], a["ad_id"]), []).append(
                 {"action_type": a["action_type"], "value": _text(a["value"])}
             )
@@ -351,6 +391,21 @@ def _insights(request: ApiRequest, store: WorldStore) -> ApiResponse:
         item["date_start"] = item["date_stop"] = row["date"].isoformat()
         data.append(item)
     return page(request, data)
+
+
+# A day's actions: the stored ones, and the pixel registrations of its clicks that have happened
+# by the clock (the attribution window: a recent day's count still grows).
+_ACTIONS_SQL = f"""
+    select date, ad_id, action_type, value
+    from {SCHEMA}.insight_actions
+    where date between ? and ?
+    union all
+    select date, ad_id, 'offsite_conversion.fb_pixel_complete_registration', count(*)
+    from {SCHEMA}.conversions
+    where date between ? and ? and converted_at <= ?
+    group by all
+    order by date, ad_id, action_type
+"""
 
 
 def _account_insights(store: WorldStore, since: date, until: date) -> list[dict[str, Any]]:

@@ -6,13 +6,18 @@
   with conditions ``=, !=, >, >=, <, <=, IN (...), BETWEEN x AND y, DURING YESTERDAY|TODAY``.
   Resources: ``customer``, ``campaign`` (with ``segments.date``/``metrics.*`` it reports daily
   stats), ``ad_group``, ``ad_group_ad``, ``click_view`` (needs ``segments.date = 'YYYY-MM-DD'``,
-  one day, like the real one) and ``change_status`` (what changed since a time). Answers
+  one day, like the real one) and ``change_status`` (what changed when: like the real one it
+  needs a LIMIT of at most 10,000 and a bounded ``last_change_date_time`` range that starts
+  within the last 90 days). Answers
   ``{"results": [{"campaign": {...}, "metrics": {...}, "segments": {...}}], "fieldMask",
   "nextPageToken"}`` in camelCase, int64 as strings, 10,000 rows a page.
 
 Objects are shown in their latest version by the world clock; stats and clicks for complete days
-only (before the clock's day). Auth is ``Authorization: Bearer`` plus a ``developer-token``
-header (``login-customer-id`` optional); errors are ``GoogleAdsFailure`` JSON. Basic access
+only (before the clock's day). ``metrics.conversions`` counts the conversions of a day's clicks
+that happened by the clock, so recent days are restated as they come in. Auth is
+``Authorization: Bearer`` plus a ``developer-token`` header that must be the configured token
+(401 ``DEVELOPER_TOKEN_INVALID`` otherwise; ``login-customer-id`` optional); errors are
+``GoogleAdsFailure`` JSON. Basic access
 allows 15,000 operations a day. ``rows`` counts records of the reporting and object resources;
 ``customer`` (what a connector asks to learn the account's yesterday) lands in no table: 0.
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -42,6 +47,8 @@ from platform_assets.sandbox.store import WorldStore
 from platform_assets.sandbox.world.sources.google_ads import SCHEMA
 
 PAGE_SIZE = 10_000
+CHANGE_STATUS_LIMIT = 10_000
+CHANGE_STATUS_DAYS = 90
 API_VERSION = "v17"
 _FAILURE_TYPE = f"type.googleapis.com/google.ads.googleads.{API_VERSION}.errors.GoogleAdsFailure"
 _ERROR_CODES = {
@@ -90,14 +97,13 @@ _STATS_FIELDS = {
 @dataclass(frozen=True)
 class Resource:
     """One FROM target: its fields (GAQL name → SQL), the SQL it selects them from (``{cols}``
-    and ``?`` for the clock), and what a query on it must filter."""
+    and ``?`` for the clock), whether its rows count as records, and whether it reports one
+    day at a time."""
 
     fields: dict[str, str]
     sql: str
     counted: bool = True
     single_day: bool = False
-    required_filter: str | None = None
-    int_fields: frozenset[str] = field(default_factory=frozenset)
 
 
 def _campaigns(clock_sql: str = "?") -> str:
@@ -123,9 +129,19 @@ RESOURCES: dict[str, Resource] = {
     ),
     "campaign_stats": Resource(  # ``campaign`` with segments/metrics selected
         fields=_CAMPAIGN_FIELDS | _STATS_FIELDS,
-        sql=f"select {{cols}} from {SCHEMA}.campaign_stats as s "
-        f"join {_campaigns()} as c on c.id = s.campaign_id "
-        "where s.date < cast(? as date) order by s.date, c.id",
+        sql=f"""
+            with known as (  -- the conversions that have happened by the clock
+                select date, campaign_id, ad_network_type, count(*) as conversions
+                from {SCHEMA}.conversions where converted_at <= ? group by all
+            ),
+            s as (
+                select s.*, coalesce(k.conversions, 0)::double as conversions
+                from {SCHEMA}.campaign_stats as s
+                left join known as k using (date, campaign_id, ad_network_type)
+            )
+            select {{cols}} from s join {_campaigns()} as c on c.id = s.campaign_id
+            where s.date < cast(? as date) order by s.date, c.id
+        """,
     ),
     "ad_group": Resource(
         fields={
@@ -206,7 +222,6 @@ RESOURCES: dict[str, Resource] = {
             )
             order by _valid_from, resource_type, id
         """,
-        required_filter="change_status.last_change_date_time",
     ),
 }
 _INT64 = re.compile(
@@ -353,14 +368,42 @@ def _check_date_filters(query: Query, resource: Resource) -> str | None:
                 "Expects filters on the following field to limit a finite date range: "
                 "'segments.date'.",
             )
-    if resource.required_filter and not any(
-        c.field == resource.required_filter for c in query.where
-    ):
-        raise GaqlError(
-            {"queryError": "EXPECTED_FILTERS_ON_DATE_RANGE"},
-            f"Expects filters on the following field: '{resource.required_filter}'.",
-        )
     return None
+
+
+def _check_change_status(query: Query, now: datetime) -> None:
+    """change_status's own rules: a LIMIT of at most ``CHANGE_STATUS_LIMIT`` rows and a
+    bounded range of ``last_change_date_time`` starting within ``CHANGE_STATUS_DAYS``."""
+    if query.limit is None:
+        raise GaqlError(
+            {"changeStatusError": "LIMIT_NOT_SPECIFIED"},
+            "The query must specify a LIMIT clause for change_status.",
+        )
+    if query.limit > CHANGE_STATUS_LIMIT:
+        raise GaqlError(
+            {"changeStatusError": "INVALID_LIMIT_CLAUSE"},
+            f"The LIMIT of a change_status query must be at most {CHANGE_STATUS_LIMIT}.",
+        )
+    dated = [c for c in query.where if c.field == "change_status.last_change_date_time"]
+    lows = [str(c.values[0]) for c in dated if c.op in (">", ">=", "=")]
+    highs = [str(c.values[0]) for c in dated if c.op in ("<", "<=", "=")]
+    if not (lows and highs):
+        raise GaqlError(
+            {"changeStatusError": "CHANGE_DATE_RANGE_INFINITE"},
+            "The query must bound change_status.last_change_date_time on both sides.",
+        )
+    oldest = (now - timedelta(days=CHANGE_STATUS_DAYS)).strftime("%Y-%m-%d %H:%M:%S")
+    if max(lows) < oldest:
+        raise GaqlError(
+            {"changeStatusError": "START_DATE_TOO_OLD"},
+            f"The start of the change_status range must be within {CHANGE_STATUS_DAYS} days "
+            f"(not before {oldest}).",
+        )
+    if min(highs) < max(lows):
+        raise GaqlError(
+            {"changeStatusError": "CHANGE_DATE_RANGE_NEGATIVE"},
+            "The end of the change_status range is before its start.",
+        )
 
 
 def _comparable(value: Any) -> Any:
@@ -397,13 +440,15 @@ def _holds(row: dict[str, Any], condition: Condition) -> bool:
 
 def run_query(store: WorldStore, customer_id: int, query: Query) -> tuple[list[dict], bool]:
     """The query's rows (GAQL field → value) at the world clock, and whether they count."""
-    _, resource = _resource_for(query)
+    name, resource = _resource_for(query)
     day = _check_date_filters(query, resource)
+    clock = store.clock()
+    if name == "change_status":
+        _check_change_status(query, clock)
     named = dict.fromkeys(
         [*query.select, *(c.field for c in query.where), *(f for f, _ in query.order_by)]
     )
     cols = ", ".join(f'{resource.fields[f].format(customer=customer_id)} as "{f}"' for f in named)
-    clock = store.clock()
     sql = resource.sql.format(cols=cols).replace("?", f"timestamp '{clock:%Y-%m-%d %H:%M:%S}'")
     if day is not None:  # a single-day report: let DuckDB pick the day out
         sql = f"select * from ({sql}) where cast(\"segments.date\" as varchar) = '{day}'"
@@ -461,6 +506,9 @@ def _page_offset(token: str | None, query_text: str) -> int:
 
 
 class GoogleAdsApi(FakeApi):
+    """The fake Google Ads API. The one developer token it accepts is the serving sandbox's
+    ``settings.google_ads_developer_token``."""
+
     name = "google_ads"
     rate_limit = RateLimit(requests=15_000, per_seconds=86_400)
     page_size = PAGE_SIZE
@@ -476,7 +524,8 @@ class GoogleAdsApi(FakeApi):
         ]
 
     def authorized(self, request: ApiRequest, credential: str) -> bool:
-        return bearer_token(request) == credential and bool(request.headers.get("developer-token"))
+        """The OAuth token; the developer token is checked after it (see :meth:`_guard`)."""
+        return bearer_token(request) == credential
 
     def error(self, status: int, message: str, code: dict[str, str] | None = None) -> ApiResponse:
         failure = {
@@ -491,7 +540,8 @@ class GoogleAdsApi(FakeApi):
         return google_error(status, summary, details=[failure])
 
     def _guard(self, handler: Handler) -> Handler:
-        """Refused queries → 400 GoogleAdsFailure; an unknown customer → 403 like the real one."""
+        """A missing or wrong developer token → 401; refused queries → 400 GoogleAdsFailure; an
+        unknown customer → 403 like the real one."""
         customer = Owner(
             "customer_id",
             f"select 1 from {SCHEMA}.customer where id = ?",
@@ -499,9 +549,27 @@ class GoogleAdsApi(FakeApi):
                 403, f"The caller does not have permission to access customer {customer_id}."
             ),
         )
-        return guarded(
+        inner = guarded(
             handler, GaqlError, lambda exc: self.error(400, str(exc), exc.code), customer
         )
+
+        def with_developer_token(request: ApiRequest, store: WorldStore) -> ApiResponse:
+            token = request.headers.get("developer-token")
+            if not token:
+                return self.error(
+                    401,
+                    "The developer token is missing: send it in the developer-token header.",
+                    {"authenticationError": "DEVELOPER_TOKEN_PARAMETER_MISSING"},
+                )
+            if token != request.settings.google_ads_developer_token:
+                return self.error(
+                    401,
+                    "The developer token is not valid.",
+                    {"authenticationError": "DEVELOPER_TOKEN_INVALID"},
+                )
+            return inner(request, store)
+
+        return with_developer_token
 
     def _search(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         try:

@@ -1,6 +1,13 @@
 """The marketing plan that exists before anyone visits: the ad campaign tree and the email
-calendar. Sessions are attached to these (paid sessions to an ad, email sessions to the latest
-campaign), and delivery/spend is computed from the sessions later (``delivery.py``)."""
+calendar. Sessions are attached to these (paid sessions to an ad live at the time, email
+sessions to the latest campaign), and delivery/spend is computed from the sessions later
+(``delivery.py``).
+
+Campaigns run in flights: the first campaign of a channel is always on, and about half of the
+others stop after a few weeks to months (paused, or now and then removed), some during the
+history and some later, so ``world advance`` shows status changes too. ``ended_at`` (midnight,
+the first day without delivery) is not a core column: core keeps the final status, and the ad
+platforms' projections date the change by the last day of delivery, which ends there."""
 
 from __future__ import annotations
 
@@ -23,6 +30,8 @@ AD_CHANNELS: dict[str, tuple[str, int, str, str]] = {
 _ID_BASE = {"google_ads": 21_000_000_000, "facebook_ads": 23_851_000_000_000}
 _THEMES = ("Brand", "Competitors", "CDP", "Reverse ETL", "Attribution", "Retargeting")
 _REGIONS = ("US", "EMEA", "Global")
+_STOP_SHARE = 0.5  # of the campaigns after a channel's first
+_REMOVED_SHARE = 0.3  # of the stopped ones; the others are paused
 
 
 def slug(names: pd.Series) -> pd.Series:
@@ -45,7 +54,8 @@ def ad_tree(config: WorldConfig) -> Tables:
             created = ts(config.start) + np.timedelta64(offset * DAY_US, "us")
             theme = _THEMES[int(rng.integers(len(_THEMES)))]
             name = f"{label} | {theme} | {_REGIONS[k % len(_REGIONS)]}"
-            camps.append((platform, cid, name, channel, objective, created, "active"))
+            status, ended = _flight(rng, k, created, ts(config.end))
+            camps.append((platform, cid, name, channel, objective, created, status, ended))
             for g in range(int(rng.integers(2, 4))):
                 gid = cid * 100 + g + 1
                 groups.append((platform, gid, cid, f"{theme} – group {g + 1}", created))
@@ -74,6 +84,7 @@ def ad_tree(config: WorldConfig) -> Tables:
                 "objective",
                 "created_at",
                 "status",
+                "ended_at",
             ],
         ),
         "ad_groups": pd.DataFrame(
@@ -93,6 +104,26 @@ def ad_tree(config: WorldConfig) -> Tables:
             ],
         ),
     }
+
+
+def _flight(
+    rng: np.random.Generator, k: int, created: np.datetime64, horizon_end: np.datetime64
+) -> tuple[str, np.datetime64]:
+    """(final status, ended_at) of the ``k``-th campaign of a channel: NaT while it runs to the
+    horizon's end. A flight lasts 3 weeks to 5 months; one that would outlast the horizon
+    stays active."""
+    stops = k > 0 and rng.random() < _STOP_SHARE
+    ended = created + np.timedelta64(int(rng.integers(21, 150)) * DAY_US, "us")
+    removed = rng.random() < _REMOVED_SHARE
+    if not stops or ended >= horizon_end:
+        return "active", np.datetime64("NaT", "us")
+    return ("removed" if removed else "paused"), ended
+
+
+def live_ads(tree: Tables) -> pd.DataFrame:
+    """Every ad with its campaign's channel and ``ended_at`` (NaT: delivering to the end)."""
+    campaigns = tree["ad_campaigns"][["ad_campaign_id", "channel", "ended_at"]]
+    return tree["ads"].merge(campaigns, on="ad_campaign_id")
 
 
 def email_calendar(config: WorldConfig) -> pd.DataFrame:

@@ -71,7 +71,8 @@ CORE_TABLES: dict[str, str] = {
         opportunity_at TIMESTAMP, won_at TIMESTAMP, lost_at TIMESTAMP, deal_amount DOUBLE,
         owner_id BIGINT, converting_channel VARCHAR
     """,
-    # Sales reps (HubSpot owners, Zendesk agents are separate people with is_agent).
+    # The company's staff, by role: sales reps (HubSpot owners), support agents (Zendesk
+    # agents, the assignees of tickets) and marketers.
     "employees": """
         employee_id BIGINT PRIMARY KEY, first_name VARCHAR, last_name VARCHAR, email VARCHAR,
         role VARCHAR, created_at TIMESTAMP
@@ -127,6 +128,8 @@ CORE_TABLES: dict[str, str] = {
         ticket_id BIGINT, changed_at TIMESTAMP, status VARCHAR, satisfaction_score VARCHAR
     """,
     # Paid media: the campaign tree and daily delivery per ad (spend in currency units).
+    # status is a campaign's final one: active, or paused/removed once it stopped delivering
+    # (the midnight after its last day in ad_daily; the ad platforms' projections date it so).
     "ad_campaigns": """
         ad_platform VARCHAR, ad_campaign_id BIGINT, name VARCHAR, channel VARCHAR,
         objective VARCHAR, created_at TIMESTAMP, status VARCHAR
@@ -141,7 +144,14 @@ CORE_TABLES: dict[str, str] = {
     """,
     "ad_daily": """
         ad_platform VARCHAR, ad_id BIGINT, date DATE, impressions BIGINT, clicks BIGINT,
-        spend DOUBLE, conversions BIGINT
+        spend DOUBLE
+    """,
+    # The conversions the ad platforms claim: one row per ad click (paid session) whose person
+    # signed up within 28 days after it, dated by the click and stamped with the signup. A
+    # platform reports a day's conversions as known at the time it is asked (converted_at up to
+    # its clock), so recent days grow as their conversions happen.
+    "ad_conversions": """
+        ad_platform VARCHAR, ad_id BIGINT, click_date DATE, converted_at TIMESTAMP
     """,
     # Planning numbers people keep in Google Sheets.
     "budgets": """

@@ -1,12 +1,14 @@
 """Marketing delivery, computed from what visitors did: email sends (every email session is a
 click on a send), daily ad delivery (clicks ≥ the sessions each ad produced that day, spend
-around the month's budget), and the planning numbers kept in sheets (budgets, targets)."""
+around the month's budget), the conversions ad platforms claim for their clicks, and the
+planning numbers kept in sheets (budgets, targets)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from platform_assets.sandbox.world.campaigns import live_ads
 from platform_assets.sandbox.world.config import WorldConfig
 from platform_assets.sandbox.world.rand import DAY_US, repeat_index, seconds, stream, ts
 
@@ -22,7 +24,7 @@ _COST_PER_VISIT = {
     "affiliates": 4.0,
 }
 _CTR = {"paid_search": 0.045, "paid_social": 0.009, "display": 0.003, "video": 0.006}
-_MONTH_SIGNUP_DAYS = 28  # ad platforms claim a conversion within 28 days of the click
+_ATTRIBUTION_DAYS = 28  # ad platforms claim a conversion within 28 days of the click
 
 
 def email_sends(config: WorldConfig, s: pd.DataFrame, f: pd.DataFrame, calendar: pd.DataFrame):
@@ -101,13 +103,12 @@ def budgets(config: WorldConfig, s: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["month", "channel"], ignore_index=True)
 
 
-def ad_daily(config: WorldConfig, s: pd.DataFrame, f: pd.DataFrame, tree, budget) -> pd.DataFrame:
-    """Daily delivery per ad from its launch to the horizon's end."""
+def ad_daily(config: WorldConfig, s: pd.DataFrame, tree, budget) -> pd.DataFrame:
+    """Daily delivery per ad from its launch to its campaign's end (or the horizon's)."""
     rng = stream(config.seed, "ad_daily")
-    end_day = ts(config.end).astype("datetime64[D]")
-    ads = tree["ads"].merge(
-        tree["ad_campaigns"][["ad_campaign_id", "channel"]], on="ad_campaign_id"
-    )
+    ads = live_ads(tree)
+    ended = ads.ended_at.to_numpy().astype("datetime64[us]")
+    end_day = np.where(np.isnat(ended), ts(config.end), ended).astype("datetime64[D]")
     first_day = ads.created_at.to_numpy().astype("datetime64[D]")
     n_days = (end_day - first_day).astype(np.int64)
     ad_i, k = repeat_index(n_days)
@@ -119,18 +120,14 @@ def ad_daily(config: WorldConfig, s: pd.DataFrame, f: pd.DataFrame, tree, budget
             "date": (first_day[ad_i] + k).astype("datetime64[us]"),
         }
     )
-    paid = s[s.ad_id.notna()].merge(f[["person_id", "signup_at"]], on="person_id", how="left")
-    window = np.timedelta64(_MONTH_SIGNUP_DAYS * DAY_US, "us")
-    converted = (paid.signup_at >= paid.started_at) & (paid.signup_at < paid.started_at + window)
+    paid = s[s.ad_id.notna()]
     per_day = (
-        paid.assign(date=paid.started_at.dt.floor("D"), converted=converted)
+        paid.assign(date=paid.started_at.dt.floor("D"))
         .groupby(["ad_id", "date"], as_index=False)
-        .agg(sessions=("session_id", "size"), conversions=("converted", "sum"))
+        .agg(sessions=("session_id", "size"))
     )
     per_day["ad_id"] = per_day.ad_id.astype(np.int64)
-    grid = grid.merge(per_day, on=["ad_id", "date"], how="left").fillna(
-        {"sessions": 0, "conversions": 0}
-    )
+    grid = grid.merge(per_day, on=["ad_id", "date"], how="left").fillna({"sessions": 0})
     n = len(grid)
     sessions = grid.sessions.to_numpy()
     clicks = sessions + rng.poisson(0.3 * sessions + 0.3)
@@ -146,13 +143,31 @@ def ad_daily(config: WorldConfig, s: pd.DataFrame, f: pd.DataFrame, tree, budget
     )
     spend = grid.budget.to_numpy() / days_in_month * share * rng.lognormal(0.0, 0.15, n)
     out = grid.assign(
-        impressions=impressions,
-        clicks=clicks.astype(np.int64),
-        spend=np.round(spend, 2),
-        conversions=grid.conversions.astype(np.int64),
+        impressions=impressions, clicks=clicks.astype(np.int64), spend=np.round(spend, 2)
     )
-    cols = ["ad_platform", "ad_id", "date", "impressions", "clicks", "spend", "conversions"]
+    cols = ["ad_platform", "ad_id", "date", "impressions", "clicks", "spend"]
     return out[cols].sort_values(["ad_platform", "ad_id", "date"], ignore_index=True)
+
+
+def ad_conversions(s: pd.DataFrame, f: pd.DataFrame) -> pd.DataFrame:
+    """The conversions ad platforms claim: every ad click (paid session) whose person signed up
+    within the attribution window after it, with the day of the click and the signup time.
+
+    Kept per click with its time, not summed per day: a platform can only count a conversion
+    once it happened, so a day's number grows for weeks (the APIs sum up to their clock)."""
+    paid = s[s.ad_id.notna()].merge(f[["person_id", "signup_at"]], on="person_id")
+    window = np.timedelta64(_ATTRIBUTION_DAYS * DAY_US, "us")
+    converted = (paid.signup_at >= paid.started_at) & (paid.signup_at < paid.started_at + window)
+    paid = paid[converted]
+    out = pd.DataFrame(
+        {
+            "ad_platform": paid.ad_platform.to_numpy(),
+            "ad_id": paid.ad_id.astype(np.int64).to_numpy(),
+            "click_date": paid.started_at.dt.floor("D").to_numpy(),
+            "converted_at": paid.signup_at.to_numpy(),
+        }
+    )
+    return out.sort_values(list(out.columns), ignore_index=True)
 
 
 def targets(config: WorldConfig, f: pd.DataFrame, subs: pd.DataFrame, price) -> pd.DataFrame:

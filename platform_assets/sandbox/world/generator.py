@@ -58,6 +58,7 @@ ORDER_BY: dict[str, str] = {
     "ad_groups": "ad_platform, ad_group_id",
     "ads": "ad_platform, ad_id",
     "ad_daily": "ad_platform, ad_id, date",
+    "ad_conversions": "ad_platform, ad_id, click_date, converted_at",
     "budgets": "month, channel",
     "targets": "month, metric",
     "workspaces": "workspace_id",
@@ -118,7 +119,8 @@ def build(
     t["email_sends"], s = delivery.email_sends(config, s, f, t["email_campaigns"])
     t["sessions"] = s
     t["budgets"] = delivery.budgets(config, s)
-    t["ad_daily"] = delivery.ad_daily(config, s, f, t, t["budgets"])
+    t["ad_daily"] = delivery.ad_daily(config, s, t, t["budgets"])
+    t["ad_conversions"] = delivery.ad_conversions(s, f)
     progress("marketing")
     t["prices"] = billing.prices(config)
     subs = billing.subscriptions(config, f, t["people"])

@@ -2,8 +2,11 @@
 delivery noise a CDP sees (message ids, client clock skew, late arrival, duplicate deliveries).
 
 Signup happens inside a session: the signed_up track and an identify tying that session's
-anonymous id to the new user id. From then on the person's page views carry the user id, and
-the first later session on each other device starts with a login identify.
+anonymous id to the new user id. From signup on, every page view of the person carries the user
+id on whichever device it happens (the world keeps a signed-up person logged in everywhere, so
+even a new device's first page view has it); the first later session on each other device also
+sends a login identify, one second after it starts, tying that anonymous id to the user.
+Before signup a person's events are anonymous.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from platform_assets.sandbox.world.config import WorldConfig
+from platform_assets.sandbox.world.landing import BACKEND_EVENTS
 from platform_assets.sandbox.world.rand import (
     days,
     lognormal_days,
@@ -172,25 +176,39 @@ def _nps(config: WorldConfig, rng, subs: pd.DataFrame) -> pd.DataFrame:
 def deliver(
     config: WorldConfig, events: pd.DataFrame, devices: pd.DataFrame, name: str
 ) -> pd.DataFrame:
-    """What the CDP receives: a message id per event, sent_at with the device's clock skew,
-    received_at (a share late by hours to days), and ~duplicate_message_share re-deliveries."""
+    """What the CDP receives: a message id per event, received_at (a share late by hours to
+    days: the device queued them), sent_at and ~duplicate_message_share re-deliveries.
+
+    sent_at is when the device sent the event, read on the device's clock: a moment of network
+    latency before receipt, plus the device's clock skew. So RudderStack's
+    ``timestamp = receivedAt - (sentAt - originalTimestamp)`` recovers the occurrence time (to
+    within that latency) even for a late event. Server-side events (:data:`BACKEND_EVENTS`)
+    come from the backend's clock, which is right: no skew."""
     rng = stream(config.seed, f"deliver_{name}")
     n = len(events)
     skew = events.anonymous_id.map(
         devices.drop_duplicates("anonymous_id").set_index("anonymous_id").clock_skew_seconds
-    )
+    ).fillna(0)
+    if "event" in events:
+        skew = skew.where(~events.event.isin(BACKEND_EVENTS), 0)
     occurred = events.occurred_at.to_numpy()
     late = rng.random(n) < config.late_event_share
     delay = np.where(
         late, rng.lognormal(np.log(6 * 3600), 1.3, n), rng.lognormal(np.log(1.5), 0.6, n)
     )
+    # The network latency: never longer than the delay itself (nothing arrives before it is sent).
+    latency = np.minimum(rng.uniform(0.05, 0.5, n), delay)
+    received = occurred + seconds(delay)
     out = events.assign(
         message_id=uuids(rng, n),
-        sent_at=occurred + seconds(skew.fillna(0).to_numpy() + rng.uniform(0.05, 0.5, n)),
-        received_at=occurred + seconds(delay),
+        sent_at=received + seconds(skew.to_numpy(dtype=np.float64) - latency),
+        received_at=received,
     )
     dup = np.sort(rng.choice(n, size=round(config.duplicate_message_share * n), replace=False))
     again = out.iloc[dup].copy()
-    again["received_at"] = again.received_at + seconds(rng.lognormal(np.log(30), 1.0, len(dup)))
+    # A re-delivery is the device sending the same message again later: both times move.
+    retry = seconds(rng.lognormal(np.log(30), 1.0, len(dup)))
+    again["received_at"] = again.received_at + retry
+    again["sent_at"] = again.sent_at + retry
     both = pd.concat([out, again], ignore_index=True)
     return both.sort_values(["occurred_at", "message_id", "received_at"], ignore_index=True)

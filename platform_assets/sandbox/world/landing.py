@@ -11,8 +11,11 @@ and ``backend`` (server-side track calls of :data:`BACKEND_EVENTS`, no browser c
 
 What the files keep from the world, on purpose: a duplicated delivery (same message id twice)
 is two lines; a late event lands in the hour it was received, not the hour it happened; the
-client clock skew of the device shows in ``originalTimestamp``/``sentAt`` while ``timestamp``
-is RudderStack's skew-corrected time (``receivedAt - (sentAt - originalTimestamp)``).
+client clock skew of the device shows in ``originalTimestamp``/``sentAt`` (both read on the
+device's clock; ``sentAt`` is when the device sent it, just before receipt, however late) while
+``timestamp`` is RudderStack's skew-corrected time, ``receivedAt - (sentAt -
+originalTimestamp)``: the occurrence time on the server's clock, give or take the network
+latency, late events included. Server-side events run on the backend's clock: no skew.
 
 Only hours complete at ``until`` are written, an hour already on disk is never rewritten (a
 complete hour cannot change: lateness moves an event to a later hour, never into an old one),

@@ -2,7 +2,7 @@
 (what Amplitude records).
 
 The first person of a company to sign up creates its workspace; colleagues who sign up later
-join it. A workspace's plan follows the subscriptions of its people (``workspace_versions``).
+join it. A workspace's plan is the best one any of its people pays for (``workspace_versions``).
 Usage happens on active days, denser for paying customers than for free users.
 """
 
@@ -69,23 +69,51 @@ def workspaces(config: WorldConfig, f: pd.DataFrame, people: pd.DataFrame, compa
     return ws.drop(columns="team"), members, _plan_versions(ws, members, subs)
 
 
+# Plans by what they cost: a workspace shows the best plan any of its members pays for.
+PLAN_RANK = {"free": 0, "starter": 1, "pro": 2, "business": 3}
+
+
 def _plan_versions(ws: pd.DataFrame, members: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
-    """A workspace's plan over time: free, then the plan of each subscription event of a member."""
+    """A workspace's plan over time: free at creation, then, at every change of a member's
+    subscription, the best plan any member pays for (free when none does).
+
+    A member's subscription events from before they joined count from the moment they join, in
+    the order they happened, so several changes at one instant end in the member's latest state
+    and each workspace has one version per instant (no tie for readers to break)."""
     product = subs.price_id.str.split("_").str[1]
     moments = ((subs.created_at, product), (subs.churn_at, "free"), (subs.reactivated_at, product))
     events = pd.concat(
         [
-            pd.DataFrame({"person_id": subs.person_id, "changed_at": at, "plan": plan})
+            pd.DataFrame({"person_id": subs.person_id, "happened_at": at, "plan": plan})
             for at, plan in moments
         ],
         ignore_index=True,
     )
-    events = events[~np.isnat(events.changed_at.to_numpy())]
+    events = events[~np.isnat(events.happened_at.to_numpy())]
     events = events.merge(members[["workspace_id", "person_id", "joined_at"]], on="person_id")
-    events["changed_at"] = np.maximum(events.changed_at.to_numpy(), events.joined_at.to_numpy())
-    first = ws[["workspace_id", "created_at"]].rename(columns={"created_at": "changed_at"})
-    out = pd.concat([first.assign(plan="free"), events[["workspace_id", "changed_at", "plan"]]])
-    return out.sort_values(["workspace_id", "changed_at", "plan"], ignore_index=True)
+    events["changed_at"] = np.maximum(events.happened_at.to_numpy(), events.joined_at.to_numpy())
+    events = events.sort_values(
+        ["workspace_id", "changed_at", "happened_at", "person_id"], ignore_index=True
+    )
+    rows: list[tuple] = []
+    paying: dict[str, dict[int, str]] = {}
+    for w, at, person, plan in zip(
+        events.workspace_id, events.changed_at, events.person_id, events.plan, strict=True
+    ):
+        state = paying.setdefault(w, {})
+        state[person] = plan
+        rows.append((w, at, max(state.values(), key=PLAN_RANK.__getitem__)))
+    created = ws[["workspace_id", "created_at"]].rename(columns={"created_at": "changed_at"})
+    out = pd.concat(
+        [created.assign(plan="free"), pd.DataFrame(rows, columns=list(created) + ["plan"])],
+        ignore_index=True,
+    )
+    # One version per instant, the outcome of its last change (rows at one instant are in the
+    # order they happened, creation first); then only the versions that change the plan.
+    out = out.sort_values(["workspace_id", "changed_at"], kind="stable", ignore_index=True)
+    out = out.drop_duplicates(["workspace_id", "changed_at"], keep="last", ignore_index=True)
+    same = (out.workspace_id == out.workspace_id.shift()) & (out.plan == out.plan.shift())
+    return out[~same.to_numpy()].reset_index(drop=True)
 
 
 def product_events(config: WorldConfig, f: pd.DataFrame, people, devices, subs) -> pd.DataFrame:

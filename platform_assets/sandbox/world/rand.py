@@ -66,6 +66,50 @@ def seasonal_times(rng: Generator, start: datetime, n_days: int, n: int, growth:
     return ts(start) + seconds(offset)
 
 
+_SHIFTS = np.arange(-3, 4)
+
+
+def _weekday_moves() -> np.ndarray:
+    """``moves[w, j]``: the probability that a day of weekday ``w`` moves by ``_SHIFTS[j]`` days.
+
+    The least movement that turns evenly spread weekdays into the ``_WEEKDAY`` profile: a
+    weekday with more than the profile's share gives the excess to the nearest ones with less
+    (at most 3 days away); the rest of the days stay where they are."""
+    share = _WEEKDAY / _WEEKDAY.sum()
+    excess = np.maximum(1 / 7 - share, 0.0)
+    need = np.maximum(share - 1 / 7, 0.0)
+    moves = np.zeros((7, len(_SHIFTS)))
+    moves[:, 3] = 1 / 7 - excess
+    for giver in np.flatnonzero(excess):
+        for shift in sorted(_SHIFTS[_SHIFTS != 0], key=abs):
+            taker = (giver + shift) % 7
+            amount = min(excess[giver], need[taker])
+            moves[giver, shift + 3] += amount
+            excess[giver] -= amount
+            need[taker] -= amount
+    if excess.max() > 1e-12:  # a profile whose busy days are more than 3 days off
+        raise ValueError("the weekday profile cannot be reached with moves of at most 3 days")
+    return moves * 7
+
+
+_MOVES = _weekday_moves()
+
+
+def seasonal_near(rng: Generator, when: np.ndarray) -> np.ndarray:
+    """Times near ``when`` with the arrival profiles: a day keeps its place unless its weekday
+    is busier in ``when`` than the weekday profile allows (evenly spread days: the weekend),
+    then it moves to a nearby weekday (``_weekday_moves``); the hour comes from the diurnal
+    profile. So evenly spread days follow ``_WEEKDAY`` and ``_HOURLY`` and barely move."""
+    n = len(when)
+    day = np.asarray(when).astype("datetime64[D]")
+    weekday = (day.view("int64") + 3) % 7  # 0 = Monday (see seasonal_times)
+    cumulative = np.cumsum(_MOVES, axis=1)
+    pick = np.minimum((rng.random(n)[:, None] > cumulative[weekday]).sum(axis=1), 6)
+    hour = rng.choice(24, size=n, p=_HOURLY / _HOURLY.sum())
+    offset = seconds(hour * 3600.0 + rng.uniform(0, 3600, n))
+    return (day + _SHIFTS[pick]).astype(US) + offset
+
+
 def _strings(codes: np.ndarray) -> np.ndarray:
     """Rows of ASCII codes (uint8 matrix) → array of Python str."""
     width = codes.shape[1]

@@ -1,7 +1,9 @@
 """Web visits: sessions (true channel and what the landing URL carried) and their page views.
 
 A person's first session is at ``first_seen_at`` through their acquisition channel; return
-visits follow log-normal gaps and come back direct, through the same channel, or anew. Page
+visits follow log-normal gaps and come back direct, through the same channel, or anew. A return
+keeps the week its gap lands in but takes its day and hour from the same weekday and diurnal
+profiles as first visits (``rand.seasonal_near``), so all traffic has the seasonality. Page
 gaps are log-normal with a share drawn from 25–35 minutes, so the 30-minute session cut-off of
 downstream sessionisation is exercised on both sides. User ids are filled in later
 (``identity.py``), once the funnel has decided who signs up where.
@@ -13,11 +15,13 @@ import numpy as np
 import pandas as pd
 
 from platform_assets.sandbox.world import vocab
-from platform_assets.sandbox.world.campaigns import AD_CHANNELS, slug
+from platform_assets.sandbox.world.campaigns import AD_CHANNELS, live_ads, slug
 from platform_assets.sandbox.world.config import WorldConfig
 from platform_assets.sandbox.world.rand import (
+    DAY_US,
     days,
     repeat_index,
+    seasonal_near,
     seconds,
     stream,
     tokens,
@@ -25,6 +29,7 @@ from platform_assets.sandbox.world.rand import (
 )
 
 _LANDING = 9  # the first pages of vocab.PAGES are landing pages
+_MIN_RETURN_GAP = np.timedelta64(int(0.2 * DAY_US), "us")
 _SEARCH_REFERRERS = ("https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/")
 
 
@@ -46,7 +51,11 @@ def _session_times(config: WorldConfig, rng, people: pd.DataFrame) -> pd.DataFra
     )
     gap[ordinal == 0] = 0.0
     offset = pd.Series(gap).groupby(parent).cumsum().to_numpy()
-    started = people.first_seen_at.to_numpy()[parent] + days(offset)
+    first_seen = people.first_seen_at.to_numpy().astype("datetime64[us]")[parent]
+    started = first_seen + days(offset)
+    later = ordinal > 0
+    started[later] = seasonal_near(rng, started[later])
+    started = _in_order(parent, started, later & (started < first_seen + _MIN_RETURN_GAP))
     frame = pd.DataFrame(
         {
             "person_idx": parent,
@@ -56,6 +65,22 @@ def _session_times(config: WorldConfig, rng, people: pd.DataFrame) -> pd.DataFra
         }
     )
     return frame[frame.started_at < ts(config.end)].reset_index(drop=True)
+
+
+def _in_order(parent: np.ndarray, started: np.ndarray, too_early: np.ndarray) -> np.ndarray:
+    """Each person's session times sorted, the first visit first and every return at least
+    ``_MIN_RETURN_GAP`` after the visit before it (``too_early``: the returns too close to, or
+    before, the first visit). A return that breaks this moves whole weeks later, which keeps
+    its weekday and hour (``parent`` is sorted, so positions stay a person's ordinals)."""
+    week = np.timedelta64(7 * DAY_US, "us")
+    started = np.where(too_early, started + week, started)
+    same_person = np.r_[False, parent[1:] == parent[:-1]]
+    while True:
+        started = started[np.lexsort((started, parent))]
+        too_close = same_person & (started - np.r_[started[:1], started[:-1]] < _MIN_RETURN_GAP)
+        if not too_close.any():
+            return started
+        started[too_close] += week
 
 
 def _channels(config: WorldConfig, rng, sessions: pd.DataFrame, people: pd.DataFrame):
@@ -84,10 +109,9 @@ def _devices(rng, sessions: pd.DataFrame, devices: pd.DataFrame) -> np.ndarray:
 
 
 def _attach_ads(rng, sessions: pd.DataFrame, tree: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Paid sessions click an ad that was live at the time (ads weighted unevenly)."""
-    ads = tree["ads"].merge(
-        tree["ad_campaigns"][["ad_campaign_id", "channel"]], on="ad_campaign_id"
-    )
+    """Paid sessions click an ad that was live at the time (ads weighted unevenly): launched
+    and not yet stopped; otherwise one of the channel's always-on first campaign."""
+    ads = live_ads(tree)
     out = {k: np.full(len(sessions), None, dtype=object) for k in ("ad_platform", "ad_name")}
     ids = {
         k: np.full(len(sessions), -1, dtype=np.int64)
@@ -99,7 +123,9 @@ def _attach_ads(rng, sessions: pd.DataFrame, tree: dict[str, pd.DataFrame]) -> p
         pool = ads[ads.channel == channel].reset_index(drop=True)
         weight = rng.pareto(1.5, len(pool)) + 1.0
         pick = rng.choice(len(pool), size=int(mask.sum()), p=weight / weight.sum())
-        live = pool.created_at.to_numpy()[pick] <= sessions.started_at.to_numpy()[mask]
+        at = sessions.started_at.to_numpy()[mask]
+        ended = pool.ended_at.to_numpy()[pick]
+        live = (pool.created_at.to_numpy()[pick] <= at) & (np.isnat(ended) | (at < ended))
         first_campaign = pool.ad_campaign_id == pool.ad_campaign_id.min()
         fallback = rng.choice(np.flatnonzero(first_campaign), size=int(mask.sum()))
         pick = np.where(live, pick, fallback)

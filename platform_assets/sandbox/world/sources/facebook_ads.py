@@ -9,7 +9,11 @@
 - ``insights``: the ``level=ad, time_increment=1`` report: one row per ad and day with delivery;
   spend in the account currency, reach and frequency derived deterministically.
 - ``insight_actions``: the same report broken down by ``action_type`` (zero actions omitted, as
-  the Graph API does): link clicks, landing page views (visits the pixel saw) and registrations.
+  the Graph API does): link clicks and landing page views (visits the pixel saw).
+- ``conversions``: the pixel's registrations, one row per click that led to one (the day of the
+  click, ``converted_at`` the signup). The API counts those up to its clock into the
+  ``offsite_conversion.fb_pixel_complete_registration`` action, so a recent day's number grows
+  as its conversions happen, the way Facebook restates its attribution window.
 
 Ids look like Facebook's (15-18 digit integers), offset from the core ids.
 """
@@ -229,15 +233,19 @@ def _project_insights(con: duckdb.DuckDBPyConnection) -> None:
             from visits as v
             join core.ad_daily as d
                 on d.ad_platform = '{PLATFORM}' and d.ad_id = v.ad_id and d.date = v.date
-            union all
-            select d.date, d.ad_id, 'offsite_conversion.fb_pixel_complete_registration',
-                d.conversions
-            from core.ad_daily as d
-            where d.ad_platform = '{PLATFORM}'
         )
         select date, {AD_ID_BASE} + ad_id as ad_id, action_type, value,
         from actions
         where value > 0
         order by date, ad_id, action_type
+        """
+    )
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.conversions as
+        select click_date as date, {AD_ID_BASE} + ad_id as ad_id, converted_at,
+        from core.ad_conversions
+        where ad_platform = '{PLATFORM}'
+        order by date, ad_id, converted_at
         """
     )

@@ -5,8 +5,11 @@
   created ENABLED, then PAUSED/REMOVED when the campaign stopped delivering (see
   ``_paid_media``). The campaign's ``tracking_url_template`` carries the UTMs its visits carried.
 - ``campaign_stats``: one row per campaign, day and network with delivery; cost in micros.
-- ``click_view``: one row per paid-search visit that carried a gclid (auto-tagging), with the
-  campaign, ad group and ad it came from and the device it came on.
+- ``conversions``: one row per click that led to a conversion (the day of the click,
+  ``converted_at`` the signup). The API sums those up to its clock into ``metrics.conversions``,
+  so a recent day's conversions grow as they happen (Google Ads restates its conversion window).
+- ``click_view``: one row per Google Ads click that carried a gclid (auto-tagging: search,
+  display and video alike), with the campaign, ad group and ad it came from and the device.
 
 Ids look like Google's (10-12 digit integers), offset from the core ids.
 """
@@ -159,7 +162,6 @@ def _project_stats(con: duckdb.DuckDBPyConnection) -> None:
             sum(d.clicks) as clicks,
             sum(d.impressions) as impressions,
             cast(round(sum(d.spend) * 1000000) as bigint) as cost_micros,
-            cast(sum(d.conversions) as double) as conversions,
             sum(d.clicks) as interactions,
         from core.ad_daily as d
         join core.ads as a on a.ad_platform = d.ad_platform and a.ad_id = d.ad_id
@@ -169,6 +171,22 @@ def _project_stats(con: duckdb.DuckDBPyConnection) -> None:
         group by all
         having sum(d.impressions) > 0 or sum(d.clicks) > 0
         order by date, campaign_id
+        """
+    )
+    con.execute(
+        f"""
+        create or replace table {SCHEMA}.conversions as
+        select
+            k.click_date as date,
+            {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
+            {network} as ad_network_type,
+            k.converted_at,
+        from core.ad_conversions as k
+        join core.ads as a on a.ad_platform = k.ad_platform and a.ad_id = k.ad_id
+        join core.ad_campaigns as c
+            on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
+        where k.ad_platform = '{PLATFORM}'
+        order by date, campaign_id, converted_at
         """
     )
     con.execute(

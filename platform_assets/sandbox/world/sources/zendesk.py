@@ -89,19 +89,21 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
         create or replace table {SCHEMA}.tickets as
         with changes as (
             select ticket_id, date_trunc('second', changed_at) as _valid_from, status,
-                satisfaction_score, 1 as ordinal,
+                satisfaction_score, 1 as ordinal, changed_at,
             from core.ticket_versions
             union all
-            select ticket_id, date_trunc('second', created_at), 'new', null, 0
+            select ticket_id, date_trunc('second', created_at), 'new', null, 0, created_at
             from core.tickets
         ),
 
         versions as (
-            -- one version per ticket and second: the last change stamped in it wins
-            select * exclude (ordinal)
+            -- one version per ticket and second: the last change stamped in it wins (a real
+            -- change over the creation; status and score only break exact ties)
+            select * exclude (ordinal, changed_at)
             from changes
             qualify row_number() over (
-                partition by ticket_id, _valid_from order by ordinal desc, status
+                partition by ticket_id, _valid_from
+                order by ordinal desc, changed_at desc, status, satisfaction_score
             ) = 1
         )
 
