@@ -30,6 +30,8 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str
     tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_schema like 'raw\\_%' escape '\\' "
+        # dlt's scratch schemas for merge loads (raw_<source>_staging) are not data
+        "and table_schema not like '%\\_staging' escape '\\' "
         "and table_name not like '\\_dlt%' escape '\\' order by 1, 2"
     ).fetchall()
     found = []
