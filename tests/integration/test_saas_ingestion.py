@@ -52,6 +52,15 @@ INCLUSIVE_CURSORS = {
 AT_CURSOR_LIMIT = 5
 
 
+def another_warehouse(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
+    """Point the assets at a second ROUNDTRIP_HOME (its own warehouse and dlt state) that loads
+    from the same running sandbox."""
+    monkeypatch.setenv("ROUNDTRIP_HOME", str(home))
+    settings = load_settings()
+    settings.ensure_home()
+    return settings
+
+
 def rows_by_api(log: dict) -> dict[str, int]:
     return {api: totals["rows"] for api, totals in log["apis"].items()}
 
@@ -143,9 +152,7 @@ def test_rerun_fetches_nothing_and_advance_fetches_only_changes(
 
     # One fresh load of the advanced world, into another warehouse, is what increments add up to.
     incremental = raw_rows(sandbox.warehouse_path)
-    monkeypatch.setenv("ROUNDTRIP_HOME", str(tmp_path / "fresh"))
-    fresh_settings = load_settings()
-    fresh_settings.ensure_home()
+    fresh_settings = another_warehouse(monkeypatch, tmp_path / "fresh")
     assert materialize_saas().success
     fresh = raw_rows(fresh_settings.warehouse_path)
     assert set(fresh) <= set(incremental)
@@ -166,9 +173,7 @@ def test_faulty_api_leaves_the_same_warehouse_as_a_clean_one(
     clean = raw_fingerprint(sandbox.warehouse_path)
 
     # A second warehouse (and dlt state) loading the same world while 20% of requests fail.
-    monkeypatch.setenv("ROUNDTRIP_HOME", str(tmp_path / "flaky"))
-    flaky = load_settings()
-    flaky.ensure_home()
+    flaky = another_warehouse(monkeypatch, tmp_path / "flaky")
     set_faults(
         sandbox.sandbox_url,
         FaultConfig(probability=0.2, kinds=("429", "500", "502", "503"), retry_after=1, seed=3),
@@ -186,9 +191,7 @@ def test_a_run_that_dies_midway_is_caught_up_by_the_next_one(
     assert materialize_saas().success
     clean = raw_fingerprint(sandbox.warehouse_path)
 
-    monkeypatch.setenv("ROUNDTRIP_HOME", str(tmp_path / "interrupted"))
-    interrupted = load_settings()
-    interrupted.ensure_home()
+    interrupted = another_warehouse(monkeypatch, tmp_path / "interrupted")
     # Retries run out quickly, and a third of the requests fail: runs die partway through.
     with monkeypatch.context() as patch:
         patch.setitem(dlt_support.RETRY_CONFIG, "runtime.request_max_attempts", 1)
