@@ -2,12 +2,18 @@
 
 - ``basic_ad`` / ``basic_ad_actions``: the ad-level daily insights report (``level=ad``,
   ``time_increment=1``), the second broken down by ``action_type``. Ads reporting is by day and
-  only complete days are final, so the cursor is the last loaded date and each run asks from the
-  next day to the account's last complete day (the ``date_stop`` of an all-days account report).
+  only complete days are final, so the cursor is the last complete day loaded and each run asks
+  from the next day to the account's last complete day (the ``date_stop`` of an all-days
+  account report). ``basic_ad_actions`` carries the pixel's conversions, which Facebook restates
+  for ``ATTRIBUTION_DAYS`` after a click: when a new day has completed it re-reads that trailing
+  window too (see ``report_days``).
 - ``campaign_history``, ``ad_set_history``, ``ad_history``: one row per version (primary key
   ``id`` + ``updated_time``), read with ``filtering`` on ``updated_time`` after the cursor.
 - ``creative_history``: each ad's creative (its ``url_tags`` carry the UTMs), read through the
-  ads edge with field expansion, since creatives themselves report no update time.
+  ads edge with field expansion, since creatives themselves report no update time. Fivetran
+  names each row version with ``_fivetran_id``, a hash; with no update time to hash, ours is
+  the md5 of the creative's values (see :func:`fivetran_id`). The table merges on ``id``: it
+  holds each creative's latest version.
 
 Every table merges on its key, so a re-run never duplicates; ``_fivetran_synced`` records the
 sync. Accounts are discovered from ``/me/adaccounts``. Graph throttles with HTTP 400 and a
@@ -17,6 +23,7 @@ rate-limit error code (not 429): the HTTP client retries those too, waiting as l
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -29,12 +36,13 @@ from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 
 from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
-from platform_assets.ingestion.report_days import days_to_load
+from platform_assets.ingestion.report_days import days_to_load, last_loaded, mark_loaded
 
 SOURCE = "facebook_ads"
 API_VERSION = "v19.0"
 PAGE_LIMIT = 500
 HISTORY_DAYS = 37 * 30  # the insights API reports at most 37 months back
+ATTRIBUTION_DAYS = 28  # Facebook's default click attribution window: conversions restate
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
 _SYNCED = {"_fivetran_synced": "timestamp"}
@@ -143,10 +151,14 @@ def _last_complete_day(client: RESTClient, account: str) -> date | None:
 
 
 def _insights(
-    client: RESTClient, cursor: dlt.sources.incremental, fields: str
+    client: RESTClient, fields: str, restated_days: int = 0
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every account's ad-level daily rows still to load (and the trailing ``restated_days``
+    once a new day has completed), moving the running resource's cursor per account."""
     for account in _accounts(client):
-        window = days_to_load(_last_complete_day(client, account), cursor.last_value, HISTORY_DAYS)
+        window = days_to_load(
+            _last_complete_day(client, account), last_loaded(account), HISTORY_DAYS, restated_days
+        )
         if window is None:
             continue
         params = {
@@ -159,6 +171,7 @@ def _insights(
         for page in client.paginate(f"/act_{account}/insights", params=params):
             for row in page:
                 yield account, row
+        mark_loaded(account, window[1])
 
 
 def _updated_after(
@@ -197,15 +210,13 @@ def basic_ad(client: RESTClient) -> Any:
             not_null=("ad_id", "account_id", "date", "_fivetran_synced"),
         ),
     )
-    def resource(
-        day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
-    ) -> Iterator[dict[str, Any]]:
+    def resource() -> Iterator[dict[str, Any]]:
         synced = synced_now()
         fields = (
             "account_id,ad_id,ad_name,adset_name,impressions,inline_link_clicks,spend,reach,"
             "frequency"
         )
-        for account, row in _insights(client, day, fields):
+        for account, row in _insights(client, fields):
             yield {
                 "ad_id": row["ad_id"],
                 "date": row["date_start"],
@@ -243,11 +254,9 @@ def basic_ad_actions(client: RESTClient) -> Any:
             not_null=("ad_id", "date", "action_type", "_fivetran_synced"),
         ),
     )
-    def resource(
-        day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
-    ) -> Iterator[dict[str, Any]]:
+    def resource() -> Iterator[dict[str, Any]]:
         synced = synced_now()
-        for _, row in _insights(client, day, "ad_id,actions"):
+        for _, row in _insights(client, "ad_id,actions", ATTRIBUTION_DAYS):
             for index, action in enumerate(row.get("actions", [])):
                 yield {
                     "ad_id": row["ad_id"],
@@ -295,6 +304,13 @@ def _ad_shape(row: dict[str, Any]) -> dict[str, Any]:
     return {**shaped, "ad_set_id": row.get("adset_id"), "creative_id": row["creative"]["id"]}
 
 
+def fivetran_id(row: dict[str, Any]) -> str:
+    """The ``_fivetran_id`` of a row version: the md5 of its values as canonical JSON (keys
+    sorted, no sync columns), so a creative read again unchanged keeps its id and a changed
+    one gets a new one."""
+    return hashlib.md5(json.dumps(row, sort_keys=True).encode()).hexdigest()
+
+
 def creative_history(client: RESTClient) -> Any:
     fields = "id,account_id,name,title,body,link_url,url_tags,object_type,status"
 
@@ -305,6 +321,7 @@ def creative_history(client: RESTClient) -> Any:
         columns=column_hints(
             {
                 "id": "bigint",
+                "_fivetran_id": "text",
                 "account_id": "bigint",
                 **{
                     c: "text"
@@ -322,7 +339,7 @@ def creative_history(client: RESTClient) -> Any:
                 },
                 **_SYNCED,
             },
-            not_null=("id", "_fivetran_synced"),
+            not_null=("id", "_fivetran_id", "_fivetran_synced"),
         ),
     )
     def resource() -> Iterator[dict[str, Any]]:
@@ -336,7 +353,8 @@ def creative_history(client: RESTClient) -> Any:
         )
         for ad in ads:
             newest = max(newest or ad["updated_time"], ad["updated_time"])
-            yield {**ad["creative"], "_fivetran_synced": synced}
+            creative = ad["creative"]
+            yield {**creative, "_fivetran_id": fivetran_id(creative), "_fivetran_synced": synced}
         state["ads_updated_time"] = newest
 
     return resource

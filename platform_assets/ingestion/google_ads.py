@@ -2,10 +2,15 @@
 
 Everything is read with GAQL through ``googleAds:search`` (pages follow ``nextPageToken``):
 
-- ``campaign_stats``: daily campaign metrics (cost in micros). Only complete days are final, so
-  the cursor is the last loaded date and each run asks from the next day to the account's
-  yesterday (``segments.date DURING YESTERDAY`` on the customer says which day that is).
-- ``click_view``: one row per click with its gclid, asked one day at a time as the API demands.
+- ``campaign_stats``: daily campaign metrics by network and device (Fivetran's grain; cost in
+  micros). Only complete days are final, so the cursor is the last complete day loaded and each
+  run asks from the next day to the account's yesterday (``segments.date DURING YESTERDAY`` on
+  the customer says which day that is). Conversions restate for ``ATTRIBUTION_DAYS`` after a
+  click, so when a new day has completed the run re-reads that trailing window too (see
+  ``report_days``).
+- ``click_view``: one row per click with its gclid, asked one day at a time as the API demands,
+  only for days with clicks; its cursor is the last complete day asked, not the last day that
+  had a click, so days without clicks are never asked again.
 - ``campaign_history``, ``ad_group_history``, ``ad_history``: one row per version (``id`` +
   ``updated_at``). The first sync reads every object as it is (a plain SELECT), dated by its
   last change where ``change_status`` still knows it (it reaches back 90 days) and by the start
@@ -30,12 +35,13 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
 from platform_assets.ingestion.dlt_support import build_source_assets, column_hints, synced_now
-from platform_assets.ingestion.report_days import days_to_load
+from platform_assets.ingestion.report_days import days_to_load, last_loaded, mark_loaded
 from platform_assets.settings import DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN, Settings
 
 SOURCE = "google_ads"
 API_VERSION = "v17"
 HISTORY_DAYS = 2 * 365
+ATTRIBUTION_DAYS = 28  # the account's conversion window: a day's conversions restate this long
 ID_CHUNK = 1000
 CHANGE_STATUS_DAYS = 90  # how far back change_status reaches
 CHANGE_LIMIT = 10_000  # the most rows one change_status query may ask for
@@ -47,7 +53,7 @@ class GoogleAdsError(RuntimeError):
 
 
 DESCRIPTIONS = {
-    "campaign_stats": "Daily Google Ads metrics per campaign and network; cost in micros.",
+    "campaign_stats": "Daily Google Ads metrics per campaign, network and device; cost in micros.",
     "click_view": "Every Google Ads click with its gclid, day, campaign, ad group and device.",
     "campaign_history": "Every version of every Google Ads campaign (status, channel, UTMs).",
     "ad_group_history": "Every version of every Google Ads ad group.",
@@ -97,6 +103,7 @@ _STATS_FIELDS = {
     "customer.id": "customer_id",
     "segments.date": "date",
     "segments.ad_network_type": "ad_network_type",
+    "segments.device": "device",
     **{f"metrics.{m}": m for m in _METRICS},
 }
 _CLICK_FIELDS = {
@@ -174,9 +181,12 @@ class GoogleAds:
         )
         return date.fromisoformat(field(rows[0], "segments.date")) if rows else None
 
-    def report_days(self, customer: str, last_loaded: str | None) -> tuple[date, date] | None:
-        """The days still to load: the day after the cursor up to the account's yesterday."""
-        return days_to_load(self.yesterday(customer), last_loaded, HISTORY_DAYS)
+    def report_days(
+        self, customer: str, cursor: str | None, restated_days: int = 0
+    ) -> tuple[date, date] | None:
+        """The days to ask for: the day after ``cursor`` up to the account's yesterday, and the
+        trailing ``restated_days`` before it once a new day has completed."""
+        return days_to_load(self.yesterday(customer), cursor, HISTORY_DAYS, restated_days)
 
     def changes(
         self, customer: str, resource_type: str, changed_field: str, after: str, until: str
@@ -211,12 +221,9 @@ class GoogleAds:
                 )
             lower = f">= '{last}'"
 
-    def days_with_clicks(self, customer: str, last_loaded: str | None) -> list[str]:
-        """The days still to load that had clicks: click_view is asked one day at a time, so
+    def days_with_clicks(self, customer: str, window: tuple[date, date]) -> list[str]:
+        """The days of ``window`` that had clicks: click_view is asked one day at a time, so
         skip the days without any."""
-        window = self.report_days(customer, last_loaded)
-        if window is None:
-            return []
         rows = self.search(
             customer,
             "SELECT campaign.id, segments.date, metrics.clicks FROM campaign "
@@ -230,27 +237,26 @@ def campaign_stats(api: GoogleAds) -> Any:
     @dlt.resource(
         name="campaign_stats",
         write_disposition="merge",
-        primary_key=["id", "date", "ad_network_type"],
+        primary_key=["id", "date", "ad_network_type", "device"],
         columns=column_hints(
             {
                 "id": "bigint",
                 "customer_id": "bigint",
                 "date": "date",
                 "ad_network_type": "text",
+                "device": "text",
                 **{m: "bigint" for m in _METRICS},
                 "conversions": "double",
                 "conversions_value": "double",
                 **_SYNCED,
             },
-            not_null=("id", "date", "ad_network_type", "_fivetran_synced"),
+            not_null=("id", "date", "ad_network_type", "device", "_fivetran_synced"),
         ),
     )
-    def resource(
-        day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
-    ) -> Iterator[dict[str, Any]]:
+    def resource() -> Iterator[dict[str, Any]]:
         synced = synced_now()
         for customer in api.customers():
-            window = api.report_days(customer, day.last_value)
+            window = api.report_days(customer, last_loaded(customer), ATTRIBUTION_DAYS)
             if window is None:
                 continue
             clauses = (
@@ -259,6 +265,7 @@ def campaign_stats(api: GoogleAds) -> Any:
             )
             for row in api.select(customer, _STATS_FIELDS, clauses):
                 yield {**row, "_fivetran_synced": synced}
+            mark_loaded(customer, window[1])
 
     return resource
 
@@ -282,15 +289,17 @@ def click_view(api: GoogleAds) -> Any:
             not_null=("gclid", "date", "_fivetran_synced"),
         ),
     )
-    def resource(
-        day: dlt.sources.incremental[str] = dlt.sources.incremental("date"),  # noqa: B008 - dlt injects it
-    ) -> Iterator[dict[str, Any]]:
+    def resource() -> Iterator[dict[str, Any]]:
         synced = synced_now()
         for customer in api.customers():
-            for clicked in api.days_with_clicks(customer, day.last_value):
+            window = api.report_days(customer, last_loaded(customer))
+            if window is None:
+                continue
+            for clicked in api.days_with_clicks(customer, window):
                 clauses = f"FROM click_view WHERE segments.date = '{clicked}'"
                 for row in api.select(customer, _CLICK_FIELDS, clauses):
                     yield {**row, "_fivetran_synced": synced}
+            mark_loaded(customer, window[1])
 
     return resource
 

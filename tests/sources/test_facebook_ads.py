@@ -4,18 +4,24 @@ warehouse. Counts follow from the hand-made world in ``test_facebook_ads_and_goo
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 
-from platform_assets.ingestion.facebook_ads import facebook_ads_source
+from platform_assets.ingestion.facebook_ads import facebook_ads_source, fivetran_id
 from platform_assets.sandbox.apis import facebook_ads as fake
 from platform_assets.sandbox.server import SandboxServer
-from platform_assets.sandbox.world.sources.facebook_ads import ACCOUNT_ID, AD_ID_BASE
+from platform_assets.sandbox.world.sources.facebook_ads import (
+    ACCOUNT_ID,
+    AD_ID_BASE,
+    CREATIVE_ID_BASE,
+)
 from platform_assets.settings import Settings
 from tests.sources import harness
-from tests.sources.test_facebook_ads_and_google_ads_world import T1, make_world
+from tests.sources.test_facebook_ads_and_google_ads_world import T0, T1, make_world
 
 TOKEN = "EAAB-roundtrip"
 
@@ -160,3 +166,73 @@ def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
     assert after["basic_ad"] == 19
     assert (after["campaign_history"], after["ad_set_history"], after["ad_history"]) == (4, 4, 4)
     assert after["creative_history"] == 3
+
+
+REGISTRATION = "offsite_conversion.fb_pixel_complete_registration"
+
+
+def _warehouse_registrations(settings: Settings) -> dict[str, str]:
+    rows = harness.query(
+        settings,
+        "select date, value from raw_facebook_ads.basic_ad_actions "
+        f"where ad_id = {AD_ID_BASE + 100} and action_type = '{REGISTRATION}' order by date",
+    )
+    return {str(day): f"{value:g}" for day, value in rows}
+
+
+def test_restated_registrations_are_read_again_when_a_day_completes(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    settings = harness.warehouse_settings(tmp_path / "wh", server)
+    load(settings, server)
+    assert _warehouse_registrations(settings) == {"2026-01-03": "1"}
+    # Later the same day: registrations came in (Jan 10 18:00 and 20:00), but no day completed,
+    # so the report is not asked again.
+    server.store.set_clock(T0 + timedelta(hours=9))
+    assert load(settings, server) == 0
+    server.store.set_clock(T1)
+    # Jan 10 is new: basic_ad reads it alone (ads 100 and 600); basic_ad_actions re-reads the
+    # 28 days up to its cursor (Jan 9) too: ad 100 Jan 1-10, ad 200 Jan 2-4, ad 600 Jan 5-10;
+    # campaign 6, ad set 60, ad 600 and its creative changed.
+    assert load(settings, server) == 2 + (10 + 3 + 6) + 3 + 1
+    # Jan 3 (before the cursor) and Jan 9, T1's yesterday-but-one, as the API says now.
+    assert _warehouse_registrations(settings) == {"2026-01-03": "2", "2026-01-09": "1"}
+    for day, value in _warehouse_registrations(settings).items():
+        assert _registrations(server, day) == {str(AD_ID_BASE + 100): value}
+    assert harness.query(  # merged on the key: one row per ad, day and action type
+        settings,
+        "select count(*) from (select distinct ad_id, date, action_type "
+        "from raw_facebook_ads.basic_ad_actions)",
+    ) == harness.query(settings, "select count(*) from raw_facebook_ads.basic_ad_actions")
+
+
+def test_fivetran_id_is_the_md5_of_the_row_version() -> None:
+    assert fivetran_id({"name": "Ad 1 creative", "id": "1"}) == (
+        hashlib.md5(b'{"id": "1", "name": "Ad 1 creative"}').hexdigest()
+    )
+
+
+def test_creative_history_lands_a_fivetran_id_per_row_version(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    settings = harness.warehouse_settings(tmp_path / "wh", server)
+    sql = (
+        f"select id - {CREATIVE_ID_BASE}, _fivetran_id from raw_facebook_ads.creative_history "
+        "order by id"
+    )
+    load(settings, server)
+    first = harness.query(settings, sql)
+    assert [creative for creative, _ in first] == [100, 200, 600]
+    assert len({version for _, version in first}) == 3
+    ads = get(server, f"act_{ACCOUNT_ID}/ads", fields="creative{id,name,url_tags}").json()["data"]
+    assert first[0][1] == fivetran_id(
+        {"id": str(CREATIVE_ID_BASE + 100), "name": "Ad 100 creative",
+         "url_tags": ads[0]["creative"]["url_tags"], "account_id": str(ACCOUNT_ID),
+         "title": "Headline 100", "body": "Headline 100",
+         "link_url": "https://roundtrip.example/lp/100", "object_type": "SHARE",
+         "status": "ACTIVE"}
+    )  # fmt: skip
+    # At T1 ad 600 changes and its creative is read again, unchanged: the same version.
+    server.store.set_clock(T1)
+    load(settings, server)
+    assert harness.query(settings, sql) == first

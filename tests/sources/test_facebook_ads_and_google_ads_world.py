@@ -9,14 +9,18 @@ set 20, ad 200, Jan 2-4, so it stopped Jan 5 00:00) and campaign 6 (paused; ad s
 Jan 5-10, so it stops Jan 11 00:00, between T0 and T1). At T0: 17 insight rows (9 + 3 + 5);
 T1 adds Jan 10 for ads 100 and 600 (2 rows) and changes campaign 6, ad set 60 and ad 600.
 Two clicks on ad 100 on Jan 3 convert: one on Jan 5, one between T0 and T1 (Jan 10 18:00), so
-Jan 3's registrations read 1 at T0 and 2 at T1.
+Jan 3's registrations read 1 at T0 and 2 at T1; a Jan 9 click converts between T0 and T1 too
+(Jan 10 20:00), so Jan 9 (T1's yesterday-but-one) reads none at T0 and 1 at T1.
 
 Google: campaign 3 (active; ad group 30, ad 300, Jan 1-12), campaign 4 (removed; ad group 40, ad
 400, Jan 1-9, so it stopped Jan 10 00:00, before T0), campaign 5 (active, created Jan 11 00:00,
 after T0; ad group 50, ad 500, Jan 11-12). At T0: 18 campaign-days (9 + 9) and 3 clicks with a
 gclid (two on Jan 3, one on Jan 9); T1 adds campaign 3's Jan 10, one click on Jan 10 and the new
 campaign 5 with its ad group and ad. Two Jan 2 clicks of campaign 3 convert: Jan 4, and Jan 11
-00:00 (between T0 and T1), so Jan 2's conversions read 1 at T0 and 2 at T1.
+00:00 (between T0 and T1), so Jan 2's conversions read 1 at T0 and 2 at T1; a Jan 9 click of
+campaign 3 converts on Jan 10 20:00, so Jan 9 reads 0 at T0 and 1 at T1. Google reports by
+device: a campaign-day splits 55/38/7 (search) or 35/57/8 (display) over desktop, mobile and
+tablet, by largest remainder.
 """
 
 from __future__ import annotations
@@ -97,8 +101,10 @@ def _core_rows() -> dict[str, list[tuple]]:
     rows["ad_conversions"] = [  # platform, ad, day of the click, when the person signed up
         ("facebook_ads", 100, date(2026, 1, 3), "2026-01-05 10:00"),
         ("facebook_ads", 100, date(2026, 1, 3), "2026-01-10 18:00"),  # between T0 and T1
+        ("facebook_ads", 100, date(2026, 1, 9), "2026-01-10 20:00"),  # between T0 and T1
         ("google_ads", 300, date(2026, 1, 2), "2026-01-04 09:00"),
         ("google_ads", 300, date(2026, 1, 2), "2026-01-11 00:00"),  # between T0 and T1
+        ("google_ads", 300, date(2026, 1, 9), "2026-01-10 20:00"),  # between T0 and T1
     ]
     rows["devices"] = [
         ("a1", 1, "mobile", "iOS", "Safari", False, 0),
@@ -177,6 +183,7 @@ def test_facebook_insights_and_actions(tmp_path: Path) -> None:
     ) == [
         (date(2026, 1, 3), 100, datetime(2026, 1, 5, 10)),
         (date(2026, 1, 3), 100, datetime(2026, 1, 10, 18)),
+        (date(2026, 1, 9), 100, datetime(2026, 1, 10, 20)),
     ]
 
 
@@ -199,18 +206,57 @@ def test_google_projection(tmp_path: Path) -> None:
     ]  # fmt: skip
     stats = _rows(
         path,
-        "select ad_network_type, clicks, cost_micros from src_google_ads.campaign_stats "
-        f"where campaign_id = {base + 3} and date = '2026-01-02'",
+        "select ad_network_type, device, clicks, impressions, cost_micros, interactions "
+        f"from src_google_ads.campaign_stats where campaign_id = {base + 3} "
+        "and date = '2026-01-02'",
     )
-    assert stats == [("SEARCH", 22, 12_500_000)]
+    # 22 clicks, 1002 impressions, $12.50 split 55/38/7 by largest remainder.
+    assert stats == [
+        ("SEARCH", "DESKTOP", 12, 551, 6_875_000, 12),
+        ("SEARCH", "MOBILE", 8, 381, 4_750_000, 8),
+        ("SEARCH", "TABLET", 2, 70, 875_000, 2),
+    ]
+    display = _rows(
+        path,
+        "select ad_network_type, device, clicks, impressions, cost_micros "
+        f"from src_google_ads.campaign_stats where campaign_id = {base + 5} "
+        "and date = '2026-01-11'",
+    )
+    # 31 clicks, 1011 impressions, $21.50 split 35/57/8.
+    assert display == [
+        ("CONTENT", "DESKTOP", 11, 354, 7_525_000),
+        ("CONTENT", "MOBILE", 18, 576, 12_255_000),
+        ("CONTENT", "TABLET", 2, 81, 1_720_000),
+    ]
+    # Every campaign-day's devices sum exactly to the day's delivery.
+    assert _rows(
+        path,
+        f"""
+        with devices as (
+            select date, campaign_id - {base} as campaign, sum(clicks) as clicks,
+                sum(impressions) as impressions, sum(cost_micros) as cost_micros,
+            from src_google_ads.campaign_stats group by all
+        ),
+        days as (
+            select date, ad_id // 100 as campaign, clicks, impressions,
+                cast(round(spend * 1000000) as bigint) as cost_micros,
+            from core.ad_daily where ad_platform = 'google_ads'
+        )
+        select count(*) from devices full join days using (date, campaign)
+        where devices.clicks is distinct from days.clicks
+            or devices.impressions is distinct from days.impressions
+            or devices.cost_micros is distinct from days.cost_micros
+        """,
+    ) == [(0,)]
     conversions = _rows(
         path,
-        f"select date, campaign_id - {base}, ad_network_type, converted_at "
+        f"select date, campaign_id - {base}, ad_network_type, device, converted_at "
         "from src_google_ads.conversions",
     )
     assert conversions == [
-        (date(2026, 1, 2), 3, "SEARCH", datetime(2026, 1, 4, 9)),
-        (date(2026, 1, 2), 3, "SEARCH", datetime(2026, 1, 11)),
+        (date(2026, 1, 2), 3, "SEARCH", "DESKTOP", datetime(2026, 1, 4, 9)),
+        (date(2026, 1, 2), 3, "SEARCH", "DESKTOP", datetime(2026, 1, 11)),
+        (date(2026, 1, 9), 3, "SEARCH", "DESKTOP", datetime(2026, 1, 10, 20)),
     ]
     clicks = _rows(path, "select gclid, date, device from src_google_ads.click_view")
     assert clicks == [
@@ -219,6 +265,30 @@ def test_google_projection(tmp_path: Path) -> None:
         ("gclid-c", date(2026, 1, 9), "DESKTOP"),
         ("gclid-d", date(2026, 1, 10), "OTHER"),
     ]
+
+
+def test_google_conversions_take_the_devices_of_their_days_clicks(tmp_path: Path) -> None:
+    # One search campaign, one day: 3 clicks split 2/1/0 over desktop, mobile and tablet, and 4
+    # conversions. The k-th conversion of the day (by time) takes click slot k modulo 3.
+    day = date(2026, 1, 2)
+    rows = {
+        "ad_campaigns": [("google_ads", 7, "Brand", "paid_search", "search", "2026-01-01 08:00",
+                          "active")],
+        "ad_groups": [("google_ads", 70, 7, "Group 70", "2026-01-01 08:00")],
+        "ads": [("google_ads", 700, 70, 7, "Ad 700", "Headline", "https://roundtrip.example/",
+                 "2026-01-01 08:00")],
+        "ad_daily": [("google_ads", 700, day, 100, 3, 1.0)],
+        "ad_conversions": [("google_ads", 700, day, f"2026-01-0{n} 10:00") for n in (6, 3, 5, 4)],
+    }  # fmt: skip
+    path = harness.make_world(tmp_path, rows, [google_ads.project], T0)
+    assert _rows(path, "select device, clicks, impressions from src_google_ads.campaign_stats") == [
+        ("DESKTOP", 2, 55),
+        ("MOBILE", 1, 38),
+        ("TABLET", 0, 7),
+    ]
+    assert _rows(
+        path, "select device, day(converted_at) from src_google_ads.conversions order by 2"
+    ) == [("DESKTOP", 3), ("DESKTOP", 4), ("MOBILE", 5), ("DESKTOP", 6)]
 
 
 def test_projections_are_deterministic(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ Counts follow from the hand-made world in ``test_facebook_ads_and_google_ads_wor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from platform_assets.sandbox.world.sources.google_ads import CAMPAIGN_ID_BASE, C
 from platform_assets.settings import DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN as DEVELOPER_TOKEN
 from platform_assets.settings import Settings, load_settings
 from tests.sources import harness
-from tests.sources.test_facebook_ads_and_google_ads_world import T1, make_world
+from tests.sources.test_facebook_ads_and_google_ads_world import T0, T1, make_world
 
 TOKEN = "ya29.roundtrip"
 
@@ -58,6 +58,29 @@ def test_search_shapes_results_like_the_rest_api(server: SandboxServer) -> None:
         ],
         "fieldMask": "campaign.id,campaign.status,segments.date,metrics.costMicros",
     }  # fmt: skip
+
+
+def test_reports_segment_by_the_segments_selected(server: SandboxServer) -> None:
+    by_device = search(
+        server,
+        "SELECT segments.device, metrics.clicks, metrics.conversions FROM campaign "
+        f"WHERE segments.date = '2026-01-02' AND campaign.id = {CAMPAIGN_ID_BASE + 3}",
+    ).json()["results"]
+    assert by_device == [
+        {"segments": {"device": "DESKTOP"}, "metrics": {"clicks": "12", "conversions": 1.0}},
+        {"segments": {"device": "MOBILE"}, "metrics": {"clicks": "8", "conversions": 0.0}},
+        {"segments": {"device": "TABLET"}, "metrics": {"clicks": "2", "conversions": 0.0}},
+    ]
+    # A date range only filtered on is summed over, as are the devices: Jan 1-2 is 21 + 22.
+    summed = search(
+        server,
+        "SELECT campaign.id, metrics.clicks FROM campaign "
+        "WHERE segments.date BETWEEN '2026-01-01' AND '2026-01-02' AND metrics.clicks > 40 "
+        "ORDER BY campaign.id",
+    ).json()["results"]
+    assert summed == [
+        {"campaign": {"id": str(CAMPAIGN_ID_BASE + n)}, "metrics": {"clicks": "43"}} for n in (3, 4)
+    ]
 
 
 def test_pages_follow_next_page_token(server: SandboxServer, monkeypatch) -> None:
@@ -216,7 +239,7 @@ def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
 
     load(settings, server)
     assert _counts(settings) == {
-        "campaign_stats": 18,  # campaigns 3 and 4, Jan 1-9
+        "campaign_stats": 54,  # campaigns 3 and 4, Jan 1-9, three devices each
         "click_view": 3,
         "campaign_history": 2,  # campaign 3, campaign 4 as of its removal (5 is not created)
         "ad_group_history": 2,
@@ -229,24 +252,67 @@ def test_incremental_ingestion(server: SandboxServer, tmp_path: Path) -> None:
     ) == [("REMOVED", "2026-01-10", datetime(2026, 1, 10))]
     assert harness.query(
         settings,
-        "select cost_micros from raw_google_ads.campaign_stats "
-        f"where id = {CAMPAIGN_ID_BASE + 3} and date = '2026-01-02'",
-    ) == [(12_500_000,)]
+        "select device, cost_micros from raw_google_ads.campaign_stats "
+        f"where id = {CAMPAIGN_ID_BASE + 3} and date = '2026-01-02' order by device",
+    ) == [("DESKTOP", 6_875_000), ("MOBILE", 4_750_000), ("TABLET", 875_000)]
 
     assert load(settings, server)["rows"] == 0
-    assert _counts(settings)["campaign_stats"] == 18
+    assert _counts(settings)["campaign_stats"] == 54
 
     server.store.set_clock(T1)
-    # New: campaign 3's Jan 10 (read twice: stats, and which days had clicks), one Jan 10
-    # click, campaign 5 with its ad group and ad (3 change_status rows + 3 objects).
-    assert load(settings, server)["rows"] == 2 + 1 + 3 + 3
+    # A new complete day (Jan 10): campaign_stats re-reads the 28 days up to its cursor (Jan 9)
+    # as well, for the conversions they gained: campaign 3's Jan 1-10 and campaign 4's Jan 1-9,
+    # three devices each; which days had clicks (Jan 10 alone), its one click; campaign 5
+    # with its ad group and ad (3 change_status rows + 3 objects).
+    assert load(settings, server)["rows"] == (10 + 9) * 3 + 1 + 1 + 3 + 3
     assert _counts(settings) == {
-        "campaign_stats": 19,
+        "campaign_stats": 57,
         "click_view": 4,
         "campaign_history": 3,
         "ad_group_history": 3,
         "ad_history": 3,
     }
+
+
+def _warehouse_conversions(settings: Settings) -> dict[str, float]:
+    rows = harness.query(
+        settings,
+        "select date, sum(conversions) from raw_google_ads.campaign_stats "
+        f"where id = {CAMPAIGN_ID_BASE + 3} and conversions > 0 group by date order by date",
+    )
+    return {str(day): total for day, total in rows}
+
+
+def test_restated_conversions_are_read_again_when_a_day_completes(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    settings = harness.warehouse_settings(tmp_path / "wh", server)
+    load(settings, server)
+    assert _warehouse_conversions(settings) == {"2026-01-02": 1.0}
+    # Later the same day: conversions came in (Jan 10 20:00), but no day completed, so the
+    # report is not asked again.
+    server.store.set_clock(T0 + timedelta(hours=9))
+    assert load(settings, server)["rows"] == 0
+    server.store.set_clock(T1)
+    load(settings, server)
+    # Jan 2 (before the cursor) and Jan 9, T1's yesterday-but-one, as the API says now.
+    assert _warehouse_conversions(settings) == {"2026-01-02": 2.0, "2026-01-09": 1.0}
+    for day, total in _warehouse_conversions(settings).items():
+        assert _conversions(server, day) == total
+    assert _counts(settings)["campaign_stats"] == 57  # merged on the key: nothing duplicated
+
+
+def test_a_rerun_after_days_without_clicks_asks_nothing(tmp_path: Path) -> None:
+    # At Jan 12 12:00 the last complete day is Jan 11: campaigns 3 and 5 had clicks that day,
+    # but none carried a gclid (the last gclid is Jan 10's).
+    make_world(tmp_path / "world", T1 + timedelta(days=1))
+    with harness.serve(tmp_path / "world", fake.API) as running:
+        settings = harness.warehouse_settings(tmp_path / "wh", running)
+        load(settings, running)
+        assert harness.query(settings, "select max(date) from raw_google_ads.click_view") == [
+            (date(2026, 1, 10),)
+        ]
+        assert load(settings, running)["rows"] == 0
 
 
 def test_flaky_api_lands_the_same_rows(server: SandboxServer, tmp_path: Path) -> None:

@@ -81,7 +81,8 @@ def test_campaign_stats_lands_only_columns_it_reads(tmp_path: Path) -> None:
         "where table_schema = 'raw_google_ads' and table_name = 'campaign_stats' order by all",
     )
     assert [c for (c,) in columns] == sorted(
-        ["id", "customer_id", "date", "ad_network_type", "clicks", "impressions", "cost_micros",
+        ["id", "customer_id", "date", "ad_network_type", "device", "clicks", "impressions",
+         "cost_micros",
          "conversions", "conversions_value", "interactions", "view_through_conversions",
          "_fivetran_synced", "_dlt_load_id", "_dlt_id"]
     )  # fmt: skip

@@ -4,11 +4,12 @@
 - ``POST /v17/customers/{customer_id}/googleAds:search`` with ``{"query", "pageToken"}``: a GAQL
   subset, ``SELECT fields FROM resource [WHERE a AND b ...] [ORDER BY f [ASC|DESC]] [LIMIT n]``
   with conditions ``=, !=, >, >=, <, <=, IN (...), BETWEEN x AND y, DURING YESTERDAY|TODAY``.
-  Resources: ``customer``, ``campaign`` (with ``segments.date``/``metrics.*`` it reports daily
-  stats), ``ad_group``, ``ad_group_ad``, ``click_view`` (needs ``segments.date = 'YYYY-MM-DD'``,
-  one day, like the real one) and ``change_status`` (what changed when: like the real one it
-  needs a LIMIT of at most 10,000 and a bounded ``last_change_date_time`` range that starts
-  within the last 90 days). Answers
+  Resources: ``customer``, ``campaign`` (with ``segments.*``/``metrics.*`` it reports daily
+  stats by ``segments.date``, ``ad_network_type`` and ``device``, metrics summed over the
+  segments a query does not select, like the real one), ``ad_group``, ``ad_group_ad``,
+  ``click_view`` (needs ``segments.date = 'YYYY-MM-DD'``, one day, like the real one) and
+  ``change_status`` (what changed when: like the real one it needs a LIMIT of at most 10,000
+  and a bounded ``last_change_date_time`` range that starts within the last 90 days). Answers
   ``{"results": [{"campaign": {...}, "metrics": {...}, "segments": {...}}], "fieldMask",
   "nextPageToken"}`` in camelCase, int64 as strings, 10,000 rows a page.
 
@@ -84,6 +85,7 @@ _CAMPAIGN_FIELDS = {
 _STATS_FIELDS = {
     "segments.date": "s.date",
     "segments.ad_network_type": "s.ad_network_type",
+    "segments.device": "s.device",
     "metrics.clicks": "s.clicks",
     "metrics.impressions": "s.impressions",
     "metrics.cost_micros": "s.cost_micros",
@@ -97,13 +99,15 @@ _STATS_FIELDS = {
 @dataclass(frozen=True)
 class Resource:
     """One FROM target: its fields (GAQL name → SQL), the SQL it selects them from (``{cols}``
-    and ``?`` for the clock), whether its rows count as records, and whether it reports one
-    day at a time."""
+    and ``?`` for the clock), whether its rows count as records, whether it reports one day at
+    a time, and whether it is a segmented report (its metrics summed over the segments a query
+    does not select)."""
 
     fields: dict[str, str]
     sql: str
     counted: bool = True
     single_day: bool = False
+    segmented: bool = False
 
 
 def _campaigns(clock_sql: str = "?") -> str:
@@ -131,17 +135,18 @@ RESOURCES: dict[str, Resource] = {
         fields=_CAMPAIGN_FIELDS | _STATS_FIELDS,
         sql=f"""
             with known as (  -- the conversions that have happened by the clock
-                select date, campaign_id, ad_network_type, count(*) as conversions
+                select date, campaign_id, ad_network_type, device, count(*) as conversions
                 from {SCHEMA}.conversions where converted_at <= ? group by all
             ),
             s as (
                 select s.*, coalesce(k.conversions, 0)::double as conversions
                 from {SCHEMA}.campaign_stats as s
-                left join known as k using (date, campaign_id, ad_network_type)
+                left join known as k using (date, campaign_id, ad_network_type, device)
             )
             select {{cols}} from s join {_campaigns()} as c on c.id = s.campaign_id
-            where s.date < cast(? as date) order by s.date, c.id
+            where s.date < cast(? as date) order by s.date, c.id, s.device
         """,
+        segmented=True,
     ),
     "ad_group": Resource(
         fields={
@@ -438,6 +443,28 @@ def _holds(row: dict[str, Any], condition: Condition) -> bool:
         ) from None
 
 
+def _segment(rows: list[dict[str, Any]], query: Query) -> list[dict[str, Any]]:
+    """A report the way the real API segments it: rows filtered on their attributes and
+    segments, then metrics summed per combination of the fields the query selects or orders by
+    (a segment only filtered on, such as a date range, is summed over), then filtered on
+    metrics."""
+    plain = [c for c in query.where if not c.field.startswith("metrics.")]
+    keys = [f for f in dict.fromkeys([*query.select, *(f for f, _ in query.order_by)])
+            if not f.startswith("metrics.")]  # fmt: skip
+    metrics = [f for f in rows[0] if f.startswith("metrics.")] if rows else []
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        if not all(_holds(row, c) for c in plain):
+            continue
+        group = groups.setdefault(
+            tuple(row[k] for k in keys), {**{k: row[k] for k in keys}, **dict.fromkeys(metrics, 0)}
+        )
+        for metric in metrics:
+            group[metric] += row[metric]
+    measured = [c for c in query.where if c.field.startswith("metrics.")]
+    return [g for g in groups.values() if all(_holds(g, c) for c in measured)]
+
+
 def run_query(store: WorldStore, customer_id: int, query: Query) -> tuple[list[dict], bool]:
     """The query's rows (GAQL field → value) at the world clock, and whether they count."""
     name, resource = _resource_for(query)
@@ -452,7 +479,11 @@ def run_query(store: WorldStore, customer_id: int, query: Query) -> tuple[list[d
     sql = resource.sql.format(cols=cols).replace("?", f"timestamp '{clock:%Y-%m-%d %H:%M:%S}'")
     if day is not None:  # a single-day report: let DuckDB pick the day out
         sql = f"select * from ({sql}) where cast(\"segments.date\" as varchar) = '{day}'"
-    rows = [r for r in store.query(sql) if all(_holds(r, c) for c in query.where)]
+    rows = store.query(sql)
+    if resource.segmented:
+        rows = _segment(rows, query)
+    else:
+        rows = [r for r in rows if all(_holds(r, c) for c in query.where)]
     for name, descending in reversed(query.order_by):
         rows.sort(key=lambda r: (r[name] is None, _comparable(r[name])), reverse=descending)
     return rows[: query.limit] if query.limit is not None else rows, resource.counted

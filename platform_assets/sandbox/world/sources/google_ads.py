@@ -4,10 +4,14 @@
 - ``campaigns``, ``ad_groups``, ``ads``: one row per version (``_valid_from``, ``_version``):
   created ENABLED, then PAUSED/REMOVED when the campaign stopped delivering (see
   ``_paid_media``). The campaign's ``tracking_url_template`` carries the UTMs its visits carried.
-- ``campaign_stats``: one row per campaign, day and network with delivery; cost in micros.
-- ``conversions``: one row per click that led to a conversion (the day of the click,
-  ``converted_at`` the signup). The API sums those up to its clock into ``metrics.conversions``,
-  so a recent day's conversions grow as they happen (Google Ads restates its conversion window).
+- ``campaign_stats``: one row per campaign, day, network and device with delivery; cost in
+  micros. Google reports by device (Fivetran's grain), the world by ad and day: a day's
+  impressions, clicks and micros are split over DESKTOP/MOBILE/TABLET by fixed shares per
+  network, by largest remainder, so the device rows sum exactly to the day.
+- ``conversions``: one row per click that led to a conversion (the day of the click, the
+  device of one of that day's clicks, ``converted_at`` the signup). The API sums those up to
+  its clock into ``metrics.conversions``, so a recent day's conversions grow as they happen
+  (Google Ads restates its conversion window).
 - ``click_view``: one row per Google Ads click that carried a gclid (auto-tagging: search,
   display and video alike), with the campaign, ad group and ad it came from and the device.
 
@@ -32,6 +36,14 @@ AD_GROUP_ID_BASE = 130_000_000_000
 AD_ID_BASE = 640_000_000_000
 # What a campaign's visits carry in their landing URLs: its tracking template repeats them.
 _UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign")
+
+# How a network's delivery splits across devices, in percent (each sums to 100); device order
+# breaks ties when apportioning. Search leans to desktop, display and YouTube to phones.
+_DEVICE_SHARES = {
+    "SEARCH": {"DESKTOP": 55, "MOBILE": 38, "TABLET": 7},
+    "CONTENT": {"DESKTOP": 35, "MOBILE": 57, "TABLET": 8},
+    "YOUTUBE": {"DESKTOP": 30, "MOBILE": 58, "TABLET": 12},
+}
 
 _CHANNEL_TYPE_SQL = """
     case c.channel when 'display' then 'DISPLAY' when 'video' then 'VIDEO' else 'SEARCH' end
@@ -66,6 +78,7 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
     )
     _project_tree(con)
     _project_stats(con)
+    _project_clicks(con)
 
 
 def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
@@ -146,49 +159,124 @@ def _project_tree(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _project_stats(con: duckdb.DuckDBPyConnection) -> None:
-    network = f"""
+def _network() -> str:
+    """SQL: the ``segments.ad_network_type`` of campaign ``c``'s channel."""
+    return f"""
         case {_CHANNEL_TYPE_SQL}
             when 'DISPLAY' then 'CONTENT' when 'VIDEO' then 'YOUTUBE' else 'SEARCH'
         end
     """
+
+
+def _apportioned(metric: str) -> str:
+    """SQL: device row ``s``'s integer part of its day's ``metric`` by largest remainder: each
+    device takes ``metric * share // 100``, and the units left over go one each to the devices
+    with the largest remainders (ties by device order), so the parts sum to the day's total."""
+    day = "partition by s.date, s.campaign_id, s.ad_network_type"
+    return f"""
+        cast(s.{metric} * s.share // 100 + case
+            when row_number() over ({day} order by s.{metric} * s.share % 100 desc, s.position)
+                <= s.{metric} - sum(s.{metric} * s.share // 100) over ({day})
+            then 1 else 0
+        end as bigint)
+    """
+
+
+def _project_stats(con: duckdb.DuckDBPyConnection) -> None:
+    network = _network()
+    shares = ", ".join(
+        f"('{net}', '{device}', {share}, {position})"
+        for net, split in _DEVICE_SHARES.items()
+        for position, (device, share) in enumerate(split.items())
+    )
+    con.execute(
+        "create or replace temp table device_shares (ad_network_type, device, share, position) "
+        f"as values {shares}"
+    )
     con.execute(
         f"""
         create or replace table {SCHEMA}.campaign_stats as
-        select
-            d.date,
-            {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
-            {network} as ad_network_type,
-            sum(d.clicks) as clicks,
-            sum(d.impressions) as impressions,
-            cast(round(sum(d.spend) * 1000000) as bigint) as cost_micros,
-            sum(d.clicks) as interactions,
-        from core.ad_daily as d
-        join core.ads as a on a.ad_platform = d.ad_platform and a.ad_id = d.ad_id
-        join core.ad_campaigns as c
-            on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
-        where d.ad_platform = '{PLATFORM}'
-        group by all
-        having sum(d.impressions) > 0 or sum(d.clicks) > 0
-        order by date, campaign_id
+        with days as (
+            select
+                d.date,
+                {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
+                {network} as ad_network_type,
+                cast(sum(d.clicks) as bigint) as clicks,
+                cast(sum(d.impressions) as bigint) as impressions,
+                cast(round(sum(d.spend) * 1000000) as bigint) as cost_micros,
+            from core.ad_daily as d
+            join core.ads as a on a.ad_platform = d.ad_platform and a.ad_id = d.ad_id
+            join core.ad_campaigns as c
+                on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
+            where d.ad_platform = '{PLATFORM}'
+            group by all
+        ),
+        s as (select * from days join device_shares using (ad_network_type)),
+        split as (
+            select
+                s.date,
+                s.campaign_id,
+                s.ad_network_type,
+                s.device,
+                s.position,
+                {_apportioned("clicks")} as clicks,
+                {_apportioned("impressions")} as impressions,
+                {_apportioned("cost_micros")} as cost_micros,
+            from s
+        )
+        select * exclude (position), clicks as interactions,
+        from split
+        where impressions > 0 or clicks > 0 or cost_micros > 0
+        order by date, campaign_id, position
         """
     )
+    # Each conversion is one of its day's clicks: the k-th of the day (by when it happened, so
+    # a conversion keeps its device as later ones arrive) takes click slot k of the day's
+    # clicks laid out device after device; a day without clicks gives them to its first device.
     con.execute(
         f"""
         create or replace table {SCHEMA}.conversions as
-        select
-            k.click_date as date,
-            {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
-            {network} as ad_network_type,
-            k.converted_at,
-        from core.ad_conversions as k
-        join core.ads as a on a.ad_platform = k.ad_platform and a.ad_id = k.ad_id
-        join core.ad_campaigns as c
-            on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
-        where k.ad_platform = '{PLATFORM}'
-        order by date, campaign_id, converted_at
+        with ranked as (
+            select
+                k.click_date as date,
+                {CAMPAIGN_ID_BASE} + a.ad_campaign_id as campaign_id,
+                {network} as ad_network_type,
+                k.converted_at,
+                row_number() over (
+                    partition by k.click_date, a.ad_campaign_id order by k.converted_at, k.ad_id
+                ) - 1 as slot,
+            from core.ad_conversions as k
+            join core.ads as a on a.ad_platform = k.ad_platform and a.ad_id = k.ad_id
+            join core.ad_campaigns as c
+                on c.ad_platform = a.ad_platform and c.ad_campaign_id = a.ad_campaign_id
+            where k.ad_platform = '{PLATFORM}'
+        ),
+        slots as (
+            select
+                s.*,
+                sum(s.clicks) over (
+                    partition by s.date, s.campaign_id, s.ad_network_type
+                    order by sh.position rows unbounded preceding
+                ) as clicks_upto,
+                sum(s.clicks) over (partition by s.date, s.campaign_id, s.ad_network_type)
+                    as day_clicks,
+                sh.position,
+            from {SCHEMA}.campaign_stats as s
+            join device_shares as sh using (ad_network_type, device)
+        )
+        select r.date, r.campaign_id, r.ad_network_type, s.device, r.converted_at,
+        from ranked as r
+        join slots as s using (date, campaign_id, ad_network_type)
+        where s.day_clicks = 0 or s.clicks_upto > r.slot % s.day_clicks
+        qualify row_number() over (
+            partition by r.date, r.campaign_id, r.ad_network_type, r.slot order by s.position
+        ) = 1
+        order by all
         """
     )
+
+
+def _project_clicks(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         create or replace table {SCHEMA}.click_view as
@@ -204,7 +292,7 @@ def _project_stats(con: duckdb.DuckDBPyConnection) -> None:
             {CAMPAIGN_ID_BASE} + s.ad_campaign_id as campaign_id,
             {AD_GROUP_ID_BASE} + s.ad_group_id as ad_group_id,
             {AD_ID_BASE} + s.ad_id as ad_id,
-            {network} as ad_network_type,
+            {_network()} as ad_network_type,
             case lower(dv.device_type)
                 when 'desktop' then 'DESKTOP'
                 when 'mobile' then 'MOBILE'
