@@ -13,8 +13,8 @@ Everything is read with GAQL through ``googleAds:search`` (pages follow ``nextPa
   had a click, so days without clicks are never asked again.
 - ``campaign_history``, ``ad_group_history``, ``ad_history``: one row per version (``id`` +
   ``updated_at``). The first sync reads every object as it is (a plain SELECT), dated by its
-  last change where ``change_status`` still knows it (it reaches back 90 days) and by the start
-  of that reach otherwise. Later syncs ask ``change_status`` what changed after the cursor (a
+  last change where ``change_status`` still knows it (it reaches back 90 days) and by
+  ``UNKNOWN_CHANGE`` otherwise. Later syncs ask ``change_status`` what changed after the cursor (a
   bounded range with a LIMIT, sliced when a slice fills up, as the API demands), then read
   those objects by id; a cursor older than change_status reaches means a full read again.
 
@@ -44,6 +44,9 @@ HISTORY_DAYS = 2 * 365
 ATTRIBUTION_DAYS = 28  # the account's conversion window: a day's conversions restate this long
 ID_CHUNK = 1000
 CHANGE_STATUS_DAYS = 90  # how far back change_status reaches
+UNKNOWN_CHANGE = "1970-01-01 00:00:00"
+"""``updated_at`` of a version whose last change is older than change_status remembers: a fixed
+date, so two syncs that both find the object unchanged land the same row."""
 CHANGE_LIMIT = 10_000  # the most rows one change_status query may ask for
 _TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -327,10 +330,11 @@ def history(api: GoogleAds, table: str) -> Any:
             not_null=("id", "updated_at", "_fivetran_synced"),
         ),
     )
-    def resource(
-        updated: dlt.sources.incremental[str] = dlt.sources.incremental("updated_at"),  # noqa: B008 - dlt injects it
-    ) -> Iterator[dict[str, Any]]:
+    def resource() -> Iterator[dict[str, Any]]:
         synced = synced_now()
+        # Per customer: the time up to which every change is known (resource state is saved
+        # with the load, so a failed run asks again from the same point).
+        cursors = dlt.current.resource_state().setdefault("changes_known_until", {})
         for customer in api.customers():
             yesterday = api.yesterday(customer)
             if yesterday is None:
@@ -339,12 +343,13 @@ def history(api: GoogleAds, table: str) -> Any:
             # account's today, from no earlier than CHANGE_STATUS_DAYS before it.
             until = (yesterday + timedelta(days=2)).strftime(_TIME)
             reach = (yesterday - timedelta(days=CHANGE_STATUS_DAYS - 2)).strftime(_TIME)
-            cursor = updated.last_value
+            cursor = cursors.get(customer)
             if cursor is None or cursor < reach:  # first sync, or one change_status forgot
                 changed = api.changes(customer, resource_type, changed_field, reach, until)
                 items = api.select(customer, fields, f"FROM {gaql_resource}")
                 for item in items:
-                    yield _version(item, changed.get(str(item["id"]), reach), synced)
+                    yield _version(item, changed.get(str(item["id"]), UNKNOWN_CHANGE), synced)
+                cursors[customer] = max(changed.values(), default=reach)
                 continue
             changed = api.changes(customer, resource_type, changed_field, cursor, until)
             ids = sorted(changed, key=int)
@@ -353,6 +358,7 @@ def history(api: GoogleAds, table: str) -> Any:
                 clauses = f"FROM {gaql_resource} WHERE {id_field} IN ({chunk})"
                 for item in api.select(customer, fields, clauses):
                     yield _version(item, changed[str(item["id"])], synced)
+            cursors[customer] = max([cursor, *changed.values()])
 
     return resource
 

@@ -37,15 +37,19 @@ def test_a_first_sync_reads_every_object_even_when_change_status_forgot_it(
     with harness.serve(tmp_path / "world", fake.API) as running:
         settings = harness.warehouse_settings(tmp_path / "wh", running)
         harness.load(settings, running, "google_ads", connector.google_ads_source)
-        # The clock is Apr 21 12:00, the account's yesterday Apr 20; change_status reaches 88
-        # days before it (90 before the end of today): objects it knows nothing of date from
-        # then.
-        reach = datetime(2026, 1, 22)
+        # change_status knows nothing of these objects: their version is dated UNKNOWN_CHANGE,
+        # the same on every sync that finds them unchanged.
+        unknown = datetime.fromisoformat(connector.UNKNOWN_CHANGE)
         assert _campaign_versions(settings) == [
-            (3, "ENABLED", reach),
-            (4, "REMOVED", reach),
-            (5, "ENABLED", reach),
+            (3, "ENABLED", unknown),
+            (4, "REMOVED", unknown),
+            (5, "ENABLED", unknown),
         ]
+        assert harness.row_counts(settings, "raw_google_ads", HISTORY) == dict.fromkeys(HISTORY, 3)
+
+        # Syncing again asks change_status from where it left off: nothing new, nothing served.
+        again = harness.load(settings, running, "google_ads", connector.google_ads_source)
+        assert again["rows"] == 0
         assert harness.row_counts(settings, "raw_google_ads", HISTORY) == dict.fromkeys(HISTORY, 3)
 
 
