@@ -64,8 +64,8 @@ def project(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
     for build in (
         _owners,
-        _companies,
         _contacts,
+        _companies,  # after contacts: a company exists no later than its first contact
         _deals,
         _associations,
         _pipeline_stages,
@@ -93,7 +93,23 @@ def _owners() -> str:
 def _companies() -> str:
     return f"""
         create or replace table {SCHEMA}.companies as
-        with first_won as (
+        with first_contact as (
+            select associatedcompanyid - {COMPANY_ID_BASE} as company_id,
+                min(created_at) as created_at,
+            from {SCHEMA}.contacts
+            where associatedcompanyid is not null
+            group by all
+        ),
+
+        companies as (
+            -- A contact can reach the CRM (an email list, a form) before anyone from its company
+            -- visits the site; HubSpot creates the company with it (least() skips nulls).
+            select c.* replace (least(c.created_at, f.created_at) as created_at),
+            from core.companies as c
+            left join first_contact as f using (company_id)
+        ),
+
+        first_won as (
             select p.company_id, min(f.won_at) as won_at,
             from core.funnel as f
             join core.people as p using (person_id)
@@ -103,11 +119,11 @@ def _companies() -> str:
 
         versions as (
             select company_id, {_ms("created_at")} as _valid_from, 'lead' as lifecyclestage,
-            from core.companies
+            from companies
             union all
             select w.company_id, {_ms("greatest(w.won_at, c.created_at)")}, 'customer',
             from first_won as w
-            join core.companies as c using (company_id)
+            join companies as c using (company_id)
         )
 
         select
@@ -122,7 +138,7 @@ def _companies() -> str:
             {_ms("c.created_at")} as createdate,
             v._valid_from as hs_lastmodifieddate,
             false as archived,
-        from core.companies as c
+        from companies as c
         join versions as v using (company_id)
         order by id, _valid_from
     """
