@@ -282,10 +282,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         url_var = f"ROUNDTRIP_{_env_name(api)}_URL"
         url = env.get(url_var)
         if url:
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise SettingsError(f"{url_var}={url!r} is not an http(s) URL")
-            api_urls[api] = url.rstrip("/")
+            api_urls[api] = _http_url(url_var, url)
         key = env.get(f"ROUNDTRIP_{_env_name(api)}_CREDENTIAL")
         if key:
             credentials[api] = key
