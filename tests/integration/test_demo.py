@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
+from bench.run import free_port
 from platform_assets.transform.project import DBT_PROJECT_DIR
 from tests.integration.raw_tables import EXPECTED_RAW_TABLES
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def staging_models() -> set[str]:

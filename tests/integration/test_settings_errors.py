@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from bench.run import free_port
 from platform_assets.cli import main
 from platform_assets.settings import SettingsError, load_settings
 
@@ -38,10 +38,7 @@ def test_home_that_cannot_be_written_is_named(tmp_path: Path) -> None:
 
 
 def test_unreachable_api_url_is_named() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings = load_settings(env={"ROUNDTRIP_STRIPE_URL": url})
     with pytest.raises(SettingsError, match=rf"unreachable at ROUNDTRIP_STRIPE_URL={url}"):
         settings.require_reachable("stripe")
