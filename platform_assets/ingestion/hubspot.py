@@ -1,5 +1,5 @@
 """HubSpot → ``raw_hubspot``: contact, company, deal, deal_stage, deal_pipeline_stage, deal_contact,
-deal_company, engagement, email_campaign, email_event, owner.
+deal_company, engagement, engagement_contact, email_campaign, email_event, owner.
 
 Tables and columns are Fivetran's (``dbt_hubspot_source``): object properties land as
 ``property_<name>`` columns, typed (HubSpot sends every property as text), with ``_fivetran_synced``
@@ -19,7 +19,9 @@ loaded at the cursor are skipped, so a re-run loads nothing twice:
 - deal_stage (``propertiesWithHistory=dealstage``), deal_contact and deal_company (v4
   associations) are read for the deals that changed, in batches.
 - engagements: the full ``paged`` export on the first run, then ``recent/modified`` since the last
-  ``lastUpdated``; email events from ``startTimestamp`` = the last ``created``; marketing emails
+  ``lastUpdated``; engagement_contact comes with them (each engagement's
+  ``associations.contactIds``, merged on the pair, as Fivetran lands the association); email
+  events from ``startTimestamp`` = the last ``created``; marketing emails
   ``updatedAfter`` (exclusive) a millisecond before the last ``updatedAt``. dlt's incremental
   drops the rows at the cursor it already loaded (its boundary deduplication on the primary key).
 - owners and deal pipelines have no modified-since filter in HubSpot's API: both small lists are
@@ -73,6 +75,11 @@ CONTACT_PROPERTIES = {
     "hubspot_owner_id": "bigint",
     "hs_merged_object_ids": "text",
     "hs_calculated_merged_vids": "text",
+    "hs_lifecyclestage_lead_date": "timestamp",
+    "hs_lifecyclestage_marketingqualifiedlead_date": "timestamp",
+    "hs_lifecyclestage_salesqualifiedlead_date": "timestamp",
+    "hs_lifecyclestage_opportunity_date": "timestamp",
+    "hs_lifecyclestage_customer_date": "timestamp",
     "annualrevenue": "bigint",
     "phone": "text",
     "createdate": "timestamp",
@@ -141,6 +148,9 @@ ENGAGEMENT_COLUMNS = _columns(
     "id:bigint _fivetran_synced:timestamp portal_id:bigint active:bool activity_type:text "
     "created_at:timestamp last_updated:timestamp owner_id:bigint timestamp:timestamp type:text"
 )
+ENGAGEMENT_CONTACT_COLUMNS = _columns(
+    "engagement_id:bigint contact_id:bigint _fivetran_synced:timestamp"
+)
 EMAIL_CAMPAIGN_COLUMNS = _columns(
     "id:bigint _fivetran_synced:timestamp app_id:bigint app_name:text content_id:bigint "
     "name:text num_included:bigint num_queued:bigint sub_type:text subject:text type:text "
@@ -164,6 +174,7 @@ DESCRIPTIONS = {
     "deal_contact": "Deal ↔ contact associations (Fivetran's `deal_contact`).",
     "deal_company": "Deal ↔ company associations (Fivetran's `deal_company`).",
     "engagement": "Sales engagements: calls, meetings (Fivetran's `engagement`).",
+    "engagement_contact": "Engagement ↔ contact associations (Fivetran's `engagement_contact`).",
     "email_campaign": "Marketing email campaigns (Fivetran's `email_campaign`).",
     "email_event": "Marketing email events: sent, delivered, open, click, status change "
     "(Fivetran's `email_event`).",
@@ -366,7 +377,7 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 # --- the source -------------------------------------------------------------------------------
 @dlt.source(name=SOURCE, max_table_nesting=0)
 def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_SIZE) -> Any:
-    """The eleven HubSpot tables, read incrementally from the API at ``base_url``.
+    """The twelve HubSpot tables, read incrementally from the API at ``base_url``.
 
     ``credential`` is a private app's access token (sent as a Bearer token); ``page_size`` ≤ 200
     (tests use small pages to exercise pagination and the search cap).
@@ -601,6 +612,11 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
                 for o in page
             ]
 
+    # Engagement id → its contacts, noted as each page is read: the engagement rows keep only
+    # Fivetran's columns, and engagement_contact (a transformer on them) sees exactly the
+    # engagements the incremental cursor let through.
+    engagement_contact_ids: dict[int, list[int]] = {}
+
     def engagements(
         last_updated: dlt.sources.incremental[Any],
     ) -> Iterator[list[dict[str, Any]]]:
@@ -616,7 +632,17 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
             return body["offset"] if body.get("hasMore") else None
 
         for page in pages(path, params, "results", cursor, more):
+            for item in page:
+                contact_ids = (item.get("associations") or {}).get("contactIds") or []
+                engagement_contact_ids[item["engagement"]["id"]] = [int(c) for c in contact_ids]
             yield [engagement_row(item, synced) for item in page]
+
+    def engagement_contacts(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        yield [
+            {"engagement_id": row["id"], "contact_id": contact_id, "_fivetran_synced": synced}
+            for row in rows
+            for contact_id in engagement_contact_ids.get(row["id"], [])
+        ]
 
     def email_campaigns(updated: dlt.sources.incremental[Any]) -> Iterator[list[dict]]:
         params: dict[str, Any] = {"limit": 100, "includeStats": "true"}
@@ -643,6 +669,10 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
             func, name=name, primary_key=key, write_disposition="merge", columns=columns
         )(dlt.sources.incremental(cursor_column))
 
+    engagement = incremental_resource(
+        engagements, "engagement", "id", ENGAGEMENT_COLUMNS, "last_updated"
+    )
+
     return (
         contact,
         company,
@@ -666,7 +696,15 @@ def hubspot_source(base_url: str, credential: str, page_size: int = SEARCH_PAGE_
             pipeline_stages, "deal_pipeline_stage", "stage_id", PIPELINE_STAGE_COLUMNS, "updated_at"
         ),
         incremental_resource(owners, "owner", "owner_id", OWNER_COLUMNS, "updated_at"),
-        incremental_resource(engagements, "engagement", "id", ENGAGEMENT_COLUMNS, "last_updated"),
+        engagement,
+        dlt.transformer(
+            engagement_contacts,
+            data_from=engagement,
+            name="engagement_contact",
+            primary_key=["engagement_id", "contact_id"],
+            write_disposition="merge",
+            columns=ENGAGEMENT_CONTACT_COLUMNS,
+        ),
         incremental_resource(
             email_campaigns, "email_campaign", "id", EMAIL_CAMPAIGN_COLUMNS, "updated_at"
         ),

@@ -254,8 +254,10 @@ EXPECTED_RAW_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     # fivetran/dbt_hubspot_source macros/get_{contact,company,deal,deal_stage,
-    # deal_pipeline_stage,deal_contact,deal_company,engagement,email_campaign,email_event,
-    # owner}_columns.sql, and models/stg_hubspot__deal.sql for the deal properties it reads.
+    # deal_pipeline_stage,deal_contact,deal_company,engagement,engagement_contact,email_campaign,
+    # email_event,owner}_columns.sql, and models/stg_hubspot__deal.sql for the deal properties it
+    # reads. Fivetran lands every contact property as property_<name>: the lifecycle-stage dates
+    # are HubSpot's default hs_lifecyclestage_<stage>_date properties.
     "hubspot": {
         "contact": (
             "id",
@@ -267,6 +269,11 @@ EXPECTED_RAW_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
             "property_createdate",
             "property_annualrevenue",
             "property_hs_calculated_merged_vids",
+            "property_hs_lifecyclestage_lead_date",
+            "property_hs_lifecyclestage_marketingqualifiedlead_date",
+            "property_hs_lifecyclestage_salesqualifiedlead_date",
+            "property_hs_lifecyclestage_opportunity_date",
+            "property_hs_lifecyclestage_customer_date",
             "_fivetran_deleted",
             "_fivetran_synced",
         ),
@@ -331,6 +338,7 @@ EXPECTED_RAW_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
             "timestamp",
             "_fivetran_synced",
         ),
+        "engagement_contact": ("engagement_id", "contact_id", "_fivetran_synced"),
         "email_campaign": (
             "id",
             "app_id",

@@ -33,6 +33,7 @@ EXPECTED_RAW_TABLES: dict[str, tuple[str, ...]] = {
         "deal_contact",
         "deal_company",
         "engagement",
+        "engagement_contact",
         "email_campaign",
         "email_event",
         "owner",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from platform_assets.sandbox.apis import hubspot as fake_hubspot
 from platform_assets.sandbox.apis.hubspot import API
 from platform_assets.sandbox.server import SandboxServer, request_log
 from platform_assets.sandbox.store import WorldStore
@@ -113,6 +114,46 @@ def test_list_cursor_is_the_last_id_so_an_archive_between_pages_skips_nothing(
     rest = client.get("/crm/v3/objects/contacts", limit=3, after="1000021").json()
     assert [r["id"] for r in rest["results"]] == ["1000030", "1000040", "1000050"]
     assert "paging" not in rest
+
+
+def test_lifecycle_stage_dates_show_only_stages_reached_by_the_clock(
+    server: SandboxServer, client: Client
+) -> None:
+    """p1's deal is won on Feb 2 09:00, after T0: its customer date is null until the clock
+    passes it; the other stage dates are set, ISO with milliseconds, and searchable."""
+    dates = ",".join(fake_hubspot.LIFECYCLE_STAGE_DATES)
+
+    def alice() -> dict[str, Any]:
+        body = client.get("/crm/v3/objects/contacts", limit=1, properties=dates).json()
+        return body["results"][0]["properties"]
+
+    assert alice() == {
+        "hs_lifecyclestage_lead_date": "2026-01-08T10:00:00.000Z",  # created as a lead
+        "hs_lifecyclestage_marketingqualifiedlead_date": "2026-01-12T09:00:00.000Z",
+        "hs_lifecyclestage_salesqualifiedlead_date": "2026-01-15T09:00:00.000Z",
+        "hs_lifecyclestage_opportunity_date": "2026-01-20T10:00:00.000Z",
+        "hs_lifecyclestage_customer_date": None,
+        "hs_object_id": "1000010",
+    }
+    set_clock(server, T1)
+    assert alice()["hs_lifecyclestage_customer_date"] == "2026-02-02T09:00:00.000Z"
+    customers = client.post(
+        "/crm/v3/objects/contacts/search",
+        {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "hs_lifecyclestage_customer_date",
+                            "operator": "GTE",
+                            "value": ms(T0),
+                        }
+                    ]
+                }
+            ]
+        },
+    ).json()
+    assert [r["id"] for r in customers["results"]] == ["1000010"]
 
 
 @pytest.mark.parametrize(
@@ -243,6 +284,7 @@ def test_reference_endpoints_engagements_and_email(server: SandboxServer, client
     meeting = rest["results"][0]
     assert meeting["engagement"]["type"] == "MEETING"
     assert meeting["associations"]["dealIds"] == [9000000003]
+    assert meeting["associations"]["contactIds"] == [1000030]
     recent = client.get("/engagements/v1/engagements/recent/modified", since=ms(T0)).json()
     assert recent["total"] == 0
 

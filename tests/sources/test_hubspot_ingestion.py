@@ -38,6 +38,7 @@ TABLES = (
     "deal_pipeline_stage",
     "owner",
     "engagement",
+    "engagement_contact",
     "email_campaign",
     "email_event",
 )
@@ -82,6 +83,7 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         "deal_pipeline_stage": 7,
         "owner": 2,
         "engagement": 4,
+        "engagement_contact": 4,
         "email_campaign": 1,
         "email_event": 6,
     }
@@ -91,6 +93,16 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         "select property_email, property_lifecyclestage, property_createdate, "
         "property_annualrevenue from raw_hubspot.contact where id = 1000010",
     ) == [("Alice@Acme.com", "opportunity", T0.replace(month=1, day=8, hour=10), None)]
+    assert harness.query(
+        settings,
+        "select property_hs_lifecyclestage_opportunity_date, "
+        "property_hs_lifecyclestage_customer_date from raw_hubspot.contact where id = 1000010",
+    ) == [(T0.replace(month=1, day=20, hour=10), None)]  # won after T0: not visible yet
+    # Fivetran's engagement_contact, from each engagement's associations.contactIds.
+    assert harness.query(
+        settings,
+        "select contact_id, count(*) from raw_hubspot.engagement_contact group by 1 order by 1",
+    ) == [(1000010, 2), (1000030, 2)]
 
     reset_request_log(server.url)
     load(settings)
@@ -146,6 +158,11 @@ def test_initial_rerun_and_next_day(settings: Settings, server: SandboxServer) -
         (1000020, "marketingqualifiedlead", "1000021", False),
         (1000021, "lead", None, True),  # the merged duplicate, archived: landed as deleted
     ]
+    assert harness.query(
+        settings,
+        "select property_hs_lifecyclestage_customer_date from raw_hubspot.contact "
+        "where id = 1000010",
+    ) == [(T1.replace(hour=9),)]
     assert harness.query(
         settings,
         "select value, _fivetran_active, _fivetran_end from raw_hubspot.deal_stage "
@@ -242,6 +259,7 @@ def test_records_written_in_the_cursors_millisecond_after_a_read_still_land(
     assert {t: len(after[t]) - len(before[t]) for t in TABLES if after[t] != before[t]} == {
         "contact": 1,
         "engagement": 1,
+        "engagement_contact": 1,  # the late engagement's contact; the one re-read adds nothing
         "email_event": 1,
     }
     assert harness.query(

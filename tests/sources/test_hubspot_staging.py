@@ -1,8 +1,10 @@
 """dbt staging for HubSpot on data the connector landed from the hand-made world (T0, then T1):
-every model builds and every data test passes; merged duplicates leave the contact model."""
+every model builds and every data test passes; merged duplicates leave the contact model; the
+lifecycle-stage dates and the engagement ↔ contact links come through."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from platform_assets.ingestion.dlt_support import run_source
@@ -22,7 +24,7 @@ def test_staging_builds_and_passes_its_tests(tmp_path: Path) -> None:
 
     result = harness.dbt_build(["staging.hubspot"], settings.warehouse_path, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "ERROR=0" in result.stdout and "PASS=91" in result.stdout
+    assert "ERROR=0" in result.stdout and "PASS=100" in result.stdout
 
     contacts = harness.query(
         settings,
@@ -41,3 +43,27 @@ def test_staging_builds_and_passes_its_tests(tmp_path: Path) -> None:
         (1000050, "eve@mail.com", "lead"),
     ]
     assert current == [(9000000001, "closedwon"), (9000000003, "qualifiedtobuy")]
+    stages = harness.query(
+        settings,
+        "select became_lead_at, became_mql_at, became_sql_at, became_opportunity_at, "
+        "became_customer_at from staging.stg_hubspot__contact where contact_id = 1000010",
+    )
+    assert stages == [
+        (
+            datetime(2026, 1, 8, 10),
+            datetime(2026, 1, 12, 9),
+            datetime(2026, 1, 15, 9),
+            datetime(2026, 1, 20, 10),
+            datetime(2026, 2, 2, 9),
+        )
+    ]
+    links = harness.query(
+        settings,
+        "select engagement_id, contact_id from staging.stg_hubspot__engagement_contact order by 1",
+    )
+    assert links == [
+        (20000000011, 1000010),  # p1's call (sales-qualified) and meeting (deal opened)
+        (20000000012, 1000010),
+        (20000000031, 1000030),
+        (20000000032, 1000030),
+    ]

@@ -144,6 +144,37 @@ def test_contacts_follow_lifecycle_and_merges(tmp_path: Path) -> None:
     ]
 
 
+def test_contacts_carry_the_date_of_each_stage_reached(tmp_path: Path) -> None:
+    """Each version holds the dates of the stages reached by its time, so the version visible at
+    a clock never shows a later stage's date; a duplicate is a lead from its own creation."""
+    con = duckdb.connect(str(make_world(tmp_path)))
+    rows = con.execute(
+        """
+        select id, _valid_from,
+            hs_lifecyclestage_lead_date, hs_lifecyclestage_marketingqualifiedlead_date,
+            hs_lifecyclestage_salesqualifiedlead_date, hs_lifecyclestage_opportunity_date,
+            hs_lifecyclestage_customer_date
+        from src_hubspot.contacts where id in (1000010, 1000021) order by id, _valid_from
+        """
+    ).fetchall()
+    lead, mql, sql, opportunity, customer = (
+        datetime(2026, 1, 8, 10),
+        datetime(2026, 1, 12, 9),
+        datetime(2026, 1, 15, 9),
+        datetime(2026, 1, 20, 10),
+        datetime(2026, 2, 2, 9),
+    )
+    assert rows == [
+        (1000010, lead, lead, None, None, None, None),
+        (1000010, mql, lead, mql, None, None, None),
+        (1000010, sql, lead, mql, sql, None, None),
+        (1000010, opportunity, lead, mql, sql, opportunity, None),
+        (1000010, customer, lead, mql, sql, opportunity, customer),
+        (1000021, datetime(2026, 1, 13, 9), datetime(2026, 1, 13, 9), None, None, None, None),
+        (1000021, datetime(2026, 2, 1, 18), datetime(2026, 1, 13, 9), None, None, None, None),
+    ]
+
+
 def test_deals_stages_and_reference_tables(tmp_path: Path) -> None:
     con = duckdb.connect(str(make_world(tmp_path)))
     stages = con.execute(

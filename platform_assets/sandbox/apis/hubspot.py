@@ -69,6 +69,12 @@ class ObjectType:
     numbers: frozenset[str] = frozenset()
 
 
+# When the contact entered each lifecycle stage (HubSpot's calculated properties; null until then).
+LIFECYCLE_STAGE_DATES = tuple(
+    f"hs_lifecyclestage_{stage}_date"
+    for stage in ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
+)
+
 OBJECT_TYPES: dict[str, ObjectType] = {
     "contacts": ObjectType(
         table="contacts",
@@ -85,10 +91,11 @@ OBJECT_TYPES: dict[str, ObjectType] = {
             "hubspot_owner_id",
             "hs_merged_object_ids",
             "hs_calculated_merged_vids",
+            *LIFECYCLE_STAGE_DATES,
             "createdate",
             "lastmodifieddate",
         ),
-        datetimes=frozenset({"createdate", "lastmodifieddate"}),
+        datetimes=frozenset({"createdate", "lastmodifieddate", *LIFECYCLE_STAGE_DATES}),
         numbers=frozenset({"associatedcompanyid", "hubspot_owner_id"}),
     ),
     "companies": ObjectType(

@@ -38,6 +38,12 @@ renamed as (
         property_phone as phone,
         cast(property_createdate as timestamp) as created_at,
         cast(property_lastmodifieddate as timestamp) as modified_at,
+        cast(property_hs_lifecyclestage_lead_date as timestamp) as became_lead_at,
+        cast(property_hs_lifecyclestage_marketingqualifiedlead_date as timestamp)
+            as became_mql_at,
+        cast(property_hs_lifecyclestage_salesqualifiedlead_date as timestamp) as became_sql_at,
+        cast(property_hs_lifecyclestage_opportunity_date as timestamp) as became_opportunity_at,
+        cast(property_hs_lifecyclestage_customer_date as timestamp) as became_customer_at,
         _fivetran_synced as synced_at,
     from source
     where

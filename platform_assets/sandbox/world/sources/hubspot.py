@@ -8,7 +8,9 @@
   SQL → opportunity → customer) and per merge. A merged duplicate (``core.contact_merges``) is
   its own contact from ``duplicate_created_at`` and an archived version from ``merged_at``; the
   survivor gets a version at ``merged_at`` listing it in ``hs_merged_object_ids`` and
-  ``hs_calculated_merged_vids`` (``<id>:<epoch ms>``), as HubSpot does.
+  ``hs_calculated_merged_vids`` (``<id>:<epoch ms>``), as HubSpot does. Each stage's date
+  (``hs_lifecyclestage_<stage>_date``) is set from the version that reaches the stage on, so a
+  stage reached after the clock does not show; a contact is a lead from its creation.
 - ``deals``: one per opportunity, a version per stage (appointment → qualified → closed won/lost);
   ``associations`` links deals to their contact and company and contacts to their company
   (HubSpot's association type ids: deal→contact 3, deal→company 5 "Primary" and 341,
@@ -212,6 +214,16 @@ def _contacts() -> str:
                 end as lifecyclestage,
                 case when p.sql_at <= c.changed_at then {OWNER_ID_BASE} + p.owner_id end
                     as hubspot_owner_id,
+                p.created_at as hs_lifecyclestage_lead_date,
+                case when p.mql_at <= c.changed_at then greatest(p.mql_at, p.created_at) end
+                    as hs_lifecyclestage_marketingqualifiedlead_date,
+                case when p.sql_at <= c.changed_at then greatest(p.sql_at, p.created_at) end
+                    as hs_lifecyclestage_salesqualifiedlead_date,
+                case when p.opportunity_at <= c.changed_at
+                    then greatest(p.opportunity_at, p.created_at) end
+                    as hs_lifecyclestage_opportunity_date,
+                case when p.won_at <= c.changed_at then greatest(p.won_at, p.created_at) end
+                    as hs_lifecyclestage_customer_date,
                 (
                     select string_agg(cast(m.duplicate_id as varchar), ';' order by m.duplicate_id)
                     from merges as m
@@ -238,6 +250,11 @@ def _contacts() -> str:
                 m.duplicate_email_as_typed as email,
                 'lead' as lifecyclestage,
                 cast(null as bigint) as hubspot_owner_id,
+                m.duplicate_created_at as hs_lifecyclestage_lead_date,
+                cast(null as timestamp) as hs_lifecyclestage_marketingqualifiedlead_date,
+                cast(null as timestamp) as hs_lifecyclestage_salesqualifiedlead_date,
+                cast(null as timestamp) as hs_lifecyclestage_opportunity_date,
+                cast(null as timestamp) as hs_lifecyclestage_customer_date,
                 cast(null as varchar) as hs_merged_object_ids,
                 cast(null as varchar) as hs_calculated_merged_vids,
                 v.archived,
@@ -266,6 +283,11 @@ def _contacts() -> str:
             {COMPANY_ID_BASE} + p.company_id as associatedcompanyid,
             v.lifecyclestage,
             v.hubspot_owner_id,
+            v.hs_lifecyclestage_lead_date,
+            v.hs_lifecyclestage_marketingqualifiedlead_date,
+            v.hs_lifecyclestage_salesqualifiedlead_date,
+            v.hs_lifecyclestage_opportunity_date,
+            v.hs_lifecyclestage_customer_date,
             v.hs_merged_object_ids,
             v.hs_calculated_merged_vids,
             v.created_at as createdate,
