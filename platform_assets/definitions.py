@@ -8,11 +8,16 @@ manifest must exist before it is imported (``platform_assets.transform.project.p
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
-from platform_assets import ingestion
+from platform_assets import analytics, ingestion
 from platform_assets.transform.assets import dbt_project_assets, dbt_resource
 
 defs = dg.Definitions(
-    assets=[*dg.load_assets_from_package_module(ingestion), dbt_project_assets],
+    assets=[
+        *dg.load_assets_from_package_module(ingestion),
+        dbt_project_assets,
+        *dg.load_assets_from_package_module(analytics),
+    ],
+    asset_checks=dg.load_asset_checks_from_package_module(analytics),
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
     # Steps of one run share the process: 2.6-4.3x faster end to end than a process per step on
     # two cores, and DuckDB's single writer is never contended inside a run.
