@@ -1,40 +1,111 @@
-"""Every dbt model (and its data tests, as asset checks) as one Dagster multi-asset.
+"""Every dbt model and seed (and their data tests, as asset checks) as one Dagster multi-asset.
 
-The op runs ``dbt build`` for the selected models, so tests run right after the model they
-check, and streams dbt's events as materializations and check results. It joins the ``duckdb``
-pool: DuckDB has one writer, and dbt writes the same file the ingestion assets do.
+The op runs ``dbt build`` for the selected nodes, so unit tests run before their model and data
+tests right after the node they check. It joins the ``duckdb`` pool: DuckDB has one writer, and
+dbt writes the same file the ingestion assets do. A run may override the project's dbt vars
+(the definitions: conversion event, lookback, half-life...) in its config, e.g. in the
+launchpad: ``ops: {dbt_models: {config: {vars: {conversion_event: signup}}}}``.
 """
 
+import json
 import shutil
+import tempfile
 from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
 
-from platform_assets.transform.project import dbt_project
+from platform_assets.settings import load_settings
+from platform_assets.transform.metadata import with_warehouse_metadata
+from platform_assets.transform.project import DBT_PROJECT_DIR, dbt_project
 from platform_assets.transform.resource import dbt_resource
-from platform_assets.transform.translator import RoundtripDbtTranslator
-from platform_assets.warehouse import DUCKDB_POOL
+from platform_assets.transform.selection import unselected_tests
+from platform_assets.transform.translator import RoundtripDbtTranslator, attach_multi_parent_tests
+from platform_assets.warehouse import DUCKDB_POOL, connect
 
-__all__ = ["dbt_project_assets", "dbt_resource"]
+__all__ = ["DbtBuildConfig", "dbt_project_assets", "dbt_resource"]
+
+MANIFEST = attach_multi_parent_tests(json.loads(dbt_project.manifest_path.read_text()))
+"""The parsed project, every multi-parent singular test attached to the node it checks."""
+
+TRANSLATOR = RoundtripDbtTranslator()
+
+
+class DbtBuildConfig(Config):
+    """Run config of the dbt step."""
+
+    vars: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "dbt vars for this run only, over dbt_project.yml's (e.g. "
+            '{"conversion_event": "signup", "attribution_lookback_days": 30}). The marts are '
+            "rebuilt with these definitions until the next run without them."
+        ),
+    )
+
+    def dbt_args(self, exclude: list[str]) -> list[str]:
+        """``dbt build`` with the run's vars, if any, leaving out the ``exclude`` tests."""
+        args = ["build"]
+        if self.vars:
+            args += ["--vars", json.dumps(self.vars)]
+        if exclude:
+            args += ["--exclude", " ".join(exclude)]
+        return args
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=MANIFEST,
     project=dbt_project,
-    dagster_dbt_translator=RoundtripDbtTranslator(),
+    dagster_dbt_translator=TRANSLATOR,
     name="dbt_models",
     pool=DUCKDB_POOL,
 )
-def dbt_project_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """dbt build of the selected models, streamed as materializations and check results.
+def dbt_project_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """dbt build of the selected nodes and checks, reported with row counts, column schema and
+    lineage. The tests of unselected checks that dbt would pick up are left out
+    (:mod:`platform_assets.transform.selection`).
 
-    No ``fetch_row_counts()``: it queries the warehouse from this process while the dbt
-    subprocess holds DuckDB's single write lock, so it fails or, worse, takes the lock first.
-    dagster-dbt gives every invocation its own folder under ``dbt_project/target/``; a
-    successful run's folder is removed, a failed run's stays for debugging.
+    Events are buffered until dbt exits (the UI shows them at the end of the step): dbt holds
+    DuckDB's single write lock while it runs, so the warehouse metadata can only be read after
+    it, read-only, once (see :mod:`platform_assets.transform.metadata`, which also says why
+    dagster-dbt's ``fetch_row_counts()`` / ``fetch_column_metadata()`` are not used).
+    dagster-dbt gives every invocation its own folder under ``dbt_project/target/`` (or under
+    its temporary copy of the project, see :func:`remove_project_copy`); a successful run's
+    folder is removed after the metadata is read from it, a failed run's stays for debugging.
     """
-    invocation = dbt.cli(["build"], context=context)
-    yield from invocation.stream()
+    exclude = unselected_tests(
+        MANIFEST,
+        TRANSLATOR,
+        dbt_project,
+        context.selected_asset_keys,
+        context.selected_asset_check_keys,
+    )
+    invocation = dbt.cli(config.dbt_args(exclude), context=context)
+    yield from with_warehouse_metadata(
+        invocation.stream(),
+        connect=partial(connect, load_settings(), read_only=True),
+        manifest=invocation.manifest,
+        translator=invocation.dagster_dbt_translator,
+        target_path=invocation.target_path,
+        project=invocation.project,
+        log=context.log,
+    )
     shutil.rmtree(invocation.target_path, ignore_errors=True)
+    remove_project_copy(invocation.project_dir)
+
+
+def remove_project_copy(project_dir: Path) -> None:
+    """Remove the copy of the dbt project dagster-dbt makes for a selection of more than 200
+    nodes (it writes a YAML selector there, runs dbt in it and leaves it behind: one copy of
+    ``dbt_project/``, target folder included, per full build). Never the project itself."""
+    copy = Path(project_dir).resolve()
+    if copy != DBT_PROJECT_DIR.resolve() and copy.is_relative_to(
+        Path(tempfile.gettempdir()).resolve()
+    ):
+        shutil.rmtree(copy, ignore_errors=True)

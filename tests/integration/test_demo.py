@@ -1,5 +1,7 @@
 """The demo a new user runs, end to end: `roundtrip demo --no-ui --scale tiny` from an empty
-ROUNDTRIP_HOME materializes every raw and staging asset (dbt tests included) and exits 0."""
+ROUNDTRIP_HOME materializes every raw asset and every dbt model (staging, intermediate, marts),
+every asset check passes (dbt data tests, reconciliations; dbt unit tests fail the build), and
+the identity graph's people match the world's within the stated tolerance."""
 
 from __future__ import annotations
 
@@ -9,23 +11,45 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
 from bench.run import free_port
 from platform_assets.transform.project import DBT_PROJECT_DIR
 from tests.integration.raw_tables import EXPECTED_RAW_TABLES
+from tests.transform.test_identity_truth import assert_identity_quality
 
 
-def staging_models() -> set[str]:
+def dbt_relations() -> set[str]:
+    """``schema.name`` of every model and seed in the manifest."""
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
     return {
-        node["name"]
+        f"{node['schema']}.{node['alias']}"
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["name"].startswith("stg_")
+        if node["resource_type"] in ("model", "seed")
     }
 
 
-def test_demo_without_ui_materializes_every_raw_and_staging_asset(tmp_path: Path) -> None:
+def failed_or_missing_checks(dagster_home: Path) -> list[str]:
+    """Every asset check of the definitions whose latest evaluation did not pass (or that
+    never ran), read from the instance the demo recorded its runs in."""
+    from platform_assets.definitions import defs
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    check_keys = defs.resolve_asset_graph().asset_check_keys
+    assert check_keys
+    problems = []
+    for key in sorted(check_keys, key=lambda k: k.to_user_string()):
+        record = instance.get_latest_asset_check_evaluation_record(key)
+        evaluation = record.evaluation if record else None
+        if evaluation is None or not evaluation.passed:
+            problems.append(key.to_user_string())
+    return problems
+
+
+def test_demo_without_ui_materializes_every_asset_and_passes_every_check(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     env = {
         **os.environ,
@@ -58,6 +82,11 @@ def test_demo_without_ui_materializes_every_raw_and_staging_asset(tmp_path: Path
     for source, expected in EXPECTED_RAW_TABLES.items():
         for table in expected:
             assert f"raw_{source}.{table}" in tables, f"raw_{source}.{table} missing"
-    assert {f"staging.{m}" for m in staging_models()} <= views | tables
+    relations = dbt_relations()
+    assert {r.split(".")[0] for r in relations} >= {"staging", "intermediate", "marts", "seeds"}
+    assert relations - (views | tables) == set()
+    con.close()
+    assert failed_or_missing_checks(home / "dagster_home") == []
+    assert_identity_quality(home / "warehouse.duckdb", home / "sandbox" / "world.duckdb")
     # the runs are recorded where the UI will find them
     assert (home / "dagster_home" / "dagster.yaml").exists()

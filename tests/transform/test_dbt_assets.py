@@ -1,66 +1,143 @@
-"""The dbt assets as defined from the real manifest: every staging model reads its raw asset,
-carries the layer's owner and kinds, and every data test is an asset check."""
+"""The dbt assets as defined from the real manifest, asserted on structure rather than counts (the
+project grows): every model and seed is an asset keyed by schema and name, grouped by layer and
+domain, with owner, kinds, description and the YAML's column schema; staging reads the raw
+ingestion assets; every data test is an asset check, multi-parent singular tests included."""
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import pytest
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from platform_assets.transform.assets import dbt_project_assets
+from platform_assets.transform.assets import (
+    MANIFEST,
+    DbtBuildConfig,
+    dbt_project_assets,
+    remove_project_copy,
+)
 from platform_assets.transform.project import dbt_project
 from platform_assets.transform.resource import dbt_resource
+from platform_assets.transform.selection import unselected_tests
+from platform_assets.transform.translator import RoundtripDbtTranslator
 from platform_assets.warehouse import DUCKDB_POOL
 
+LAYERS = ("staging", "intermediate", "marts", "seeds")
+GROUP = re.compile(r"^(staging|intermediate|marts)_[a-z0-9_]+$|^seeds$")
 
-def _manifest() -> dict:
-    return json.loads(dbt_project.manifest_path.read_text())
+
+def _nodes(*resource_types: str) -> Iterator[dict[str, Any]]:
+    return (n for n in MANIFEST["nodes"].values() if n["resource_type"] in resource_types)
 
 
-def test_every_model_is_an_asset_keyed_by_schema_and_name() -> None:
-    models = [n for n in _manifest()["nodes"].values() if n["resource_type"] == "model"]
-    expected = {dg.AssetKey([m["config"]["schema"], m["name"]]) for m in models}
+def _key(node: dict[str, Any]) -> dg.AssetKey:
+    return dg.AssetKey([node["config"]["schema"], node["name"]])
+
+
+def _specs() -> dict[dg.AssetKey, dg.AssetSpec]:
+    return {spec.key: spec for spec in dbt_project_assets.specs}
+
+
+def test_every_model_and_seed_is_an_asset_keyed_by_schema_and_name() -> None:
+    expected = {_key(node) for node in _nodes("model", "seed")}
     assert set(dbt_project_assets.keys) == expected
     assert dg.AssetKey(["staging", "stg_google_sheets__marketing_budget"]) in expected
+    assert {key.path[0] for key in expected} <= set(LAYERS)
 
 
 def test_staging_models_depend_on_raw_ingestion_keys() -> None:
-    specs = {spec.key: spec for spec in dbt_project_assets.specs}
+    specs = _specs()
     spec = specs[dg.AssetKey(["staging", "stg_google_sheets__targets"])]
     raw = dg.AssetKey(["raw", "google_sheets", "targets"])
     assert {dep.asset_key for dep in spec.deps} == {raw}
     for spec in specs.values():
         for dep in spec.deps:
-            assert dep.asset_key.path[0] in ("raw", "staging", "intermediate", "marts")
+            assert dep.asset_key.path[0] in ("raw", *LAYERS)
+            if spec.key.path[0] == "staging":
+                assert dep.asset_key.path[0] == "raw"
 
 
-def test_specs_carry_group_owner_kinds_and_description() -> None:
-    for spec in dbt_project_assets.specs:
+def test_specs_carry_layer_domain_group_owner_kinds_and_description() -> None:
+    specs = _specs()
+    for node in _nodes("model", "seed"):
+        spec = specs[_key(node)]
         layer = spec.key.path[0]
-        assert spec.group_name and spec.group_name.startswith(layer)
+        assert spec.group_name and GROUP.match(spec.group_name), spec.group_name
+        assert spec.group_name.startswith(layer)
+        if node["resource_type"] == "model":  # its schema, then its folders below the layer's
+            assert spec.group_name == "_".join([layer, *node["fqn"][2:-1]])
         assert spec.owners == ["team:data-platform"]
-        assert spec.kinds == {"dbt", "duckdb"}
-        assert spec.description and not spec.description.startswith("dbt model")
-    specs = {spec.key: spec for spec in dbt_project_assets.specs}
+        built_as = "seed" if node["resource_type"] == "seed" else node["config"]["materialized"]
+        assert spec.kinds == {"dbt", "duckdb", built_as}
+        assert spec.description and not spec.description.startswith("dbt "), spec.key
     budget = specs[dg.AssetKey(["staging", "stg_google_sheets__marketing_budget"])]
     assert budget.group_name == "staging_google_sheets"
+    assert budget.kinds == {"dbt", "duckdb", "view"}
 
 
-def test_every_data_test_of_a_model_or_its_sources_is_an_asset_check() -> None:
-    manifest = _manifest()
-    read_sources = {
+def test_marts_are_tables_and_seeds_sit_in_their_own_group() -> None:
+    specs = _specs()
+    for node in _nodes("model"):
+        if node["config"]["schema"] == "marts":
+            assert "table" in specs[_key(node)].kinds or "incremental" in specs[_key(node)].kinds
+    for node in _nodes("seed"):
+        assert specs[_key(node)].group_name == "seeds"
+
+
+def test_the_yaml_columns_are_the_column_schema_with_types_and_descriptions() -> None:
+    specs = _specs()
+    for node in _nodes("model", "seed"):
+        if not node["columns"]:
+            continue
+        schema = specs[_key(node)].metadata["dagster/column_schema"]
+        yaml = node["columns"]
+        assert [c.name for c in schema.columns] == list(yaml), node["name"]
+        for column in schema.columns:
+            assert column.type == (yaml[column.name].get("data_type") or "?")
+            assert (column.description or None) == (yaml[column.name].get("description") or None)
+    budget = specs[dg.AssetKey(["staging", "stg_google_sheets__marketing_budget"])]
+    assert budget.metadata["dagster/table_name"] == (
+        "warehouse.staging.stg_google_sheets__marketing_budget"
+    )
+
+
+@pytest.mark.parametrize("layer", ["intermediate", "marts"])
+def test_models_above_staging_document_every_column_with_a_type(layer: str) -> None:
+    """The house rule (a column without a type shows as ``?`` in the UI, one without a
+    description tells the analyst nothing)."""
+    undocumented = [
+        f"{node['name']}.{name}"
+        for node in _nodes("model")
+        if node["config"]["schema"] == layer
+        for name, column in node["columns"].items()
+        if not (column.get("description") and column.get("data_type"))
+    ]
+    missing = [
+        n["name"] for n in _nodes("model") if n["config"]["schema"] == layer and not n["columns"]
+    ]
+    assert not undocumented and not missing, (undocumented, missing)
+
+
+def _read_sources() -> set[str]:
+    return {
         parent
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
+        for node in _nodes("model")
         for parent in node["depends_on"]["nodes"]
         if parent.startswith("source.")
     }
+
+
+def test_every_data_test_of_a_node_or_its_sources_is_an_asset_check() -> None:
+    read_sources = _read_sources()
     tests = {
         node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
-        and all(
-            parent.startswith("model.") or parent in read_sources
+        for node in _nodes("test")
+        if all(
+            parent.startswith(("model.", "seed.")) or parent in read_sources
             for parent in node["depends_on"]["nodes"]
         )
     }
@@ -74,6 +151,75 @@ def test_every_data_test_of_a_model_or_its_sources_is_an_asset_check() -> None:
         "source_unique_google_sheets_marketing_budget__row",
         "source_not_null_google_sheets_marketing_budget__row",
     }
+
+
+def test_a_multi_parent_singular_test_is_a_check_on_one_of_its_parents() -> None:
+    """dbt attaches no node to a singular test that reads several: unattached, dagster-dbt would
+    only log its result as an observation. Whatever such tests the project has, each is a check
+    on one of its model or seed parents, at definition and when its result is mapped."""
+    translator = RoundtripDbtTranslator()
+    checks = {check.name: check.asset_key for check in dbt_project_assets.check_keys}
+    multi = [
+        node
+        for node in _nodes("test")
+        if not node.get("attached_node")
+        and len({p for p in node["depends_on"]["nodes"] if p.startswith(("model.", "seed."))}) > 1
+    ]
+    for test in multi:
+        parents = {
+            _key(MANIFEST["nodes"][p])
+            for p in test["depends_on"]["nodes"]
+            if p in MANIFEST["nodes"]
+        }
+        assert checks[test["name"]] in parents, test["name"]
+        result_key = get_asset_check_key_for_test(MANIFEST, translator, test["unique_id"], None)
+        assert result_key is not None and result_key.asset_key == checks[test["name"]]
+
+
+def test_a_full_build_runs_every_test() -> None:
+    everything = set(dbt_project_assets.keys)
+    checks = set(dbt_project_assets.check_keys)
+    translator = RoundtripDbtTranslator()
+    assert unselected_tests(MANIFEST, translator, dbt_project, everything, checks) == []
+
+
+def test_a_partial_build_leaves_out_exactly_the_tests_of_unselected_checks() -> None:
+    """dbt's eager selection would also run every test reading a selected node; the ones whose
+    check Dagster did not select are excluded, the selected checks all stay."""
+    translator = RoundtripDbtTranslator()
+    selected = {k for k, s in _specs().items() if s.group_name == "staging_google_sheets"}
+    selected |= {dg.AssetKey(["marts", "dim_channels"]), dg.AssetKey(["seeds", "ga4_channels"])}
+    checks = {c for c in dbt_project_assets.check_keys if c.asset_key in selected}
+    excluded = set(unselected_tests(MANIFEST, translator, dbt_project, selected, checks))
+
+    selected_ids = {n["unique_id"] for n in _nodes("model", "seed") if _key(n) in selected}
+    for test in _nodes("test"):
+        reads_selected = bool(selected_ids & set(test["depends_on"]["nodes"]))
+        check = get_asset_check_key_for_test(MANIFEST, translator, test["unique_id"], None)
+        should_leave_out = reads_selected and check not in checks
+        assert (".".join(test["fqn"]) in excluded) == should_leave_out, test["name"]
+    assert excluded  # e.g. relationships tests of unselected models pointing at dim_channels
+
+
+def test_run_config_vars_and_exclusions_reach_the_dbt_command() -> None:
+    assert DbtBuildConfig().dbt_args([]) == ["build"]
+    config = DbtBuildConfig(vars={"conversion_event": "signup", "attribution_lookback_days": 30})
+    assert config.dbt_args(["roundtrip.a", "roundtrip.b"]) == [
+        "build",
+        "--vars",
+        '{"conversion_event": "signup", "attribution_lookback_days": 30}',
+        "--exclude",
+        "roundtrip.a roundtrip.b",
+    ]
+
+
+def test_only_dagster_dbts_temporary_copy_of_the_project_is_removed(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    (copy / "target").mkdir(parents=True)
+    remove_project_copy(copy)
+    assert not copy.exists()
+    remove_project_copy(dbt_project.project_dir)
+    assert (dbt_project.project_dir / "dbt_project.yml").exists()
 
 
 def test_the_op_joins_the_duckdb_pool_and_runs_the_venv_dbt() -> None:
