@@ -200,6 +200,10 @@ def dbt_build(
         "build",
         "--select",
         *select,
+        # Only tests whose every parent is selected: a reconciliation test that also reads an
+        # unselected mart (never built in this warehouse) stays out of a staging-only build.
+        "--indirect-selection",
+        "cautious",
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
