@@ -5,6 +5,7 @@
     roundtrip sandbox serve                            serve the fake SaaS APIs
     roundtrip demo [--no-ui] [--scale small]           world → sandbox → materialize → Dagster UI
     roundtrip bench                                    print benchmark figures as JSON lines
+    roundtrip bench attribution [--sizes 10000,...]    attribution against the usual libraries
 
 Settings come from the environment (see ``platform_assets/settings.py``); flags override them. A
 wrong setting stops the command before any work, naming the setting and its value.
@@ -130,19 +131,72 @@ def demo(scale: str | None, seed: int | None, no_ui: bool, ui_port: int) -> None
     sys.exit(0 if ok else 1)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--scale", type=click.Choice(list(SCALES)), default="small", show_default=True)
 @click.option("--skip-demo", is_flag=True, help="Skip the end-to-end demo timing.")
-def bench(scale: str, skip_demo: bool) -> None:
-    """Print benchmark figures, one JSON object per line."""
+@click.pass_context
+def bench(ctx: click.Context, scale: str, skip_demo: bool) -> None:
+    """Print benchmark figures, one JSON object per line (the platform's, or a sub-command's)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from bench.run import run_benchmarks
 
     settings = _settings(scale=scale)
+    run_benchmarks(settings, emit=_emit_json, progress=_progress, include_demo=not skip_demo)
 
-    def emit(row: dict[str, Any]) -> None:
-        click.echo(json.dumps(row))
 
-    run_benchmarks(settings, emit=emit, progress=_progress, include_demo=not skip_demo)
+def _emit_json(row: dict[str, Any]) -> None:
+    click.echo(json.dumps(row))
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@bench.command("attribution")
+@click.option(
+    "--sizes",
+    default="10000,100000,1000000",
+    show_default=True,
+    help="Numbers of users (journeys), comma-separated.",
+)
+@click.option(
+    "--models",
+    default="markov,shapley,rule_based",
+    show_default=True,
+    help="Comma-separated: markov (orders 1-3), markov_o1..3, shapley, rule_based, or one of "
+    "first_touch, last_touch, linear, position_based, time_decay.",
+)
+@click.option("--skip-rivals", is_flag=True, help="Time roundtrip only (no bench libraries).")
+@click.option("--timeout", type=float, default=1800, show_default=True, help="Seconds per run.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Journey generator seed.")
+def bench_attribution(
+    sizes: str, models: str, skip_rivals: bool, timeout: float, seed: int
+) -> None:
+    """roundtrip's attribution against ChannelAttribution, MAM and mta on generated journeys."""
+    from bench.attribution import run_attribution_bench, select_models
+
+    try:
+        user_counts = [int(size) for size in _comma_list(sizes)]
+    except ValueError:
+        raise click.BadParameter(
+            f"not a list of integers: {sizes!r}", param_hint="--sizes"
+        ) from None
+    if not user_counts or min(user_counts) < 1:
+        raise click.BadParameter(f"not positive numbers of users: {sizes!r}", param_hint="--sizes")
+    try:
+        chosen = select_models(_comma_list(models))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--models") from None
+    run_attribution_bench(
+        sizes=user_counts,
+        models=chosen,
+        rivals=not skip_rivals,
+        timeout_s=timeout,
+        seed=seed,
+        emit=_emit_json,
+        progress=_progress,
+    )
 
 
 if __name__ == "__main__":
