@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pytest
 from dagster_dlt import DagsterDltResource
 
 from bench.identity_quality import identity_quality
@@ -63,9 +62,7 @@ def assert_identity_quality(warehouse: Path, world: Path) -> dict[str, Any]:
     return figures
 
 
-def test_customer_uids_match_the_worlds_people(
-    sandbox: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_customer_uids_match_the_worlds_people(sandbox: Settings, tmp_path: Path) -> None:
     saas = dg.materialize(
         list(saas_source_assets().values()),
         resources={"dlt": DagsterDltResource()},
@@ -77,9 +74,7 @@ def test_customer_uids_match_the_worlds_people(
     with connect(sandbox) as con:
         load_days(con, sandbox.landing_dir, tmp_path / "quarantine", days[0], days[-1])
 
-    # All of staging (its relationship tests reach models identity does not read) + identity;
-    # only the tests whose every parent is built (other domains' tests read staging too).
-    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
+    # All of staging (its relationship tests reach models identity does not read) + identity.
     build = harness.dbt_build(
         ["staging", "intermediate.identity"], sandbox.warehouse_path, tmp_path
     )

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 from dagster_dlt import DagsterDltResource
 
 from bench.run import saas_source_assets
@@ -97,13 +96,9 @@ def _truth(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_sessions_and_channels_match_the_world(
-    sandbox: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sessions_and_channels_match_the_world(sandbox: Settings, tmp_path: Path) -> None:
     _land(sandbox)
-    # Only the tests whose every parent is built (other marts test these models too); the
-    # channel relationship test needs ga4_channels.
-    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
+    # The channel relationship test needs ga4_channels.
     result = dbt_build(["+int_web__sessions", "ga4_channels"], sandbox.warehouse_path, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
 
