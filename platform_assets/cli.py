@@ -6,6 +6,10 @@
     roundtrip demo [--no-ui] [--scale small]           world → sandbox → materialize → Dagster UI
     roundtrip bench                                    print benchmark figures as JSON lines
     roundtrip bench attribution [--sizes 10000,...]    attribution against the usual libraries
+    roundtrip bench sync                               the sync engine's diff and delivery
+    roundtrip sync list                                the reverse-ETL syncs
+    roundtrip sync run NAME [--dry-run] [--full-resync]
+    roundtrip sync status NAME                         last runs and records waiting for a retry
 
 Settings come from the environment (see ``platform_assets/settings.py``); flags override them. A
 wrong setting stops the command before any work, naming the setting and its value.
@@ -197,6 +201,76 @@ def bench_attribution(
         emit=_emit_json,
         progress=_progress,
     )
+
+
+@main.group()
+def sync() -> None:
+    """Reverse ETL: send sync models to HubSpot, Salesforce, Zendesk, Google Ads, Braze, files."""
+
+
+def _sync_spec(name: str) -> Any:
+    from platform_assets.activation.spec import SyncDefinitionError, load_all
+
+    try:
+        specs = load_all()
+    except SyncDefinitionError as exc:
+        raise click.ClickException(str(exc)) from None
+    if name not in specs:
+        raise click.ClickException(f"no sync {name!r}; known: {', '.join(specs)}")
+    return specs[name]
+
+
+@sync.command("list")
+def sync_list() -> None:
+    """Every sync: destination, object, mode and model."""
+    from platform_assets.activation.spec import SyncDefinitionError, load_all
+
+    try:
+        specs = load_all()
+    except SyncDefinitionError as exc:
+        raise click.ClickException(str(exc)) from None
+    for spec in specs.values():
+        paused = "  [paused]" if spec.paused else ""
+        click.echo(
+            f"{spec.name:32} {spec.mode:7} {spec.model} → {spec.destination} {spec.object}"
+            f" by {spec.primary_key}{paused}"
+        )
+
+
+@sync.command("run")
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Diff and count only; send nothing.")
+@click.option("--full-resync", is_flag=True, help="Send every row again (never deletes).")
+def sync_run(name: str, dry_run: bool, full_resync: bool) -> None:
+    """Run one sync now and print its counts as JSON."""
+    from platform_assets.activation import service
+    from platform_assets.activation.destinations.base import DestinationConfigError
+    from platform_assets.activation.engine import SyncError, SyncFailed
+
+    spec = _sync_spec(name)
+    settings = _settings()
+    try:
+        result = service.run_sync(
+            spec, settings, dry_run=dry_run, full_resync=full_resync, log=_progress
+        )
+    except (SyncError, DestinationConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except SyncFailed as exc:
+        _emit_json(exc.result.to_dict())
+        raise click.ClickException(str(exc)) from None
+    _emit_json(result.to_dict())
+
+
+@sync.command("status")
+@click.argument("name")
+@click.option("--runs", default=5, show_default=True, help="How many recent runs to show.")
+def sync_status(name: str, runs: int) -> None:
+    """The last runs of a sync and the records waiting for a retry or given up."""
+    from platform_assets.activation import service
+
+    spec = _sync_spec(name)
+    report = service.status(spec, _settings(), runs=runs)
+    click.echo(json.dumps(report, default=str, indent=2))
 
 
 if __name__ == "__main__":

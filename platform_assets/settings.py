@@ -35,6 +35,9 @@ API_NAMES = (
     "amplitude",
     "firestore",
     "google_sheets",
+    "salesforce",
+    "braze",
+    "slack",
 )
 
 # Credentials the connectors send; the sandbox accepts exactly these. In production, point the
@@ -48,6 +51,9 @@ DEFAULT_CREDENTIALS: dict[str, str] = {
     "amplitude": "amp-key-roundtrip:amp-secret-roundtrip",
     "firestore": "ya29.firestore-roundtrip",
     "google_sheets": "AIza-roundtrip",
+    "salesforce": "00D-roundtrip!sandbox-session",
+    "braze": "braze-rest-roundtrip",
+    "slack": "",
 }
 
 DEFAULT_GOOGLE_ADS_DEVELOPER_TOKEN = "roundtrip-sandbox-developer-token"
@@ -59,6 +65,9 @@ WORLD_START = datetime(2026, 1, 1)
 
 DEFAULT_FIRESTORE_PROJECT = "roundtrip-app"
 """The Firestore project the app writes to (the sandbox's)."""
+
+ALERT_WEBHOOK_PATH = "/slack/services/T0ROUNDTRIP/B0ALERTS/sandbox"
+"""Where alerts go by default: the sandbox's Slack-compatible incoming webhook."""
 
 SPREADSHEET_ID_VAR = "ROUNDTRIP_GOOGLE_SHEETS_{table}_SPREADSHEET_ID"
 """Overrides the spreadsheet a Google Sheets table syncs (``{table}`` upper case)."""
@@ -84,6 +93,8 @@ class Settings:
     google_drive_url_override: str | None = None
     spreadsheet_ids: Mapping[str, str] = field(default_factory=dict)
     """Google Sheets table → spreadsheet id, where set (the connector has the defaults)."""
+    alert_webhook_url_override: str | None = None
+    """Where sync alerts are posted (Slack-compatible JSON); default: the sandbox's fake."""
 
     # --- paths -----------------------------------------------------------------------------
     @property
@@ -105,6 +116,11 @@ class Settings:
     @property
     def world_path(self) -> Path:
         return self.sandbox_dir / "world.duckdb"
+
+    @property
+    def destinations_path(self) -> Path:
+        """What reverse ETL wrote into the sandbox's fakes (one file per world)."""
+        return self.sandbox_dir / "destinations.duckdb"
 
     @property
     def dagster_home(self) -> Path:
@@ -152,6 +168,17 @@ class Settings:
         else the Sheets base (the sandbox serves both)."""
         return self.google_drive_url_override or self.api_url("google_sheets")
 
+    @property
+    def alert_webhook_url(self) -> str:
+        """The Slack-compatible incoming webhook alerts are posted to
+        (``ROUNDTRIP_ALERT_WEBHOOK_URL``; default: the sandbox's fake Slack)."""
+        return self.alert_webhook_url_override or self.sandbox_url + ALERT_WEBHOOK_PATH
+
+    @property
+    def sync_exports_dir(self) -> Path:
+        """Where the files destination writes by default (``$ROUNDTRIP_HOME/exports``)."""
+        return self.home / "exports"
+
     def credential(self, api: str) -> str:
         if api in self.credentials:
             return self.credentials[api]
@@ -185,6 +212,8 @@ class Settings:
             env["ROUNDTRIP_FIRESTORE_PROJECT"] = self.firestore_project
         if self.google_drive_url_override:
             env["ROUNDTRIP_GOOGLE_DRIVE_URL"] = self.google_drive_url_override
+        if self.alert_webhook_url_override:
+            env["ROUNDTRIP_ALERT_WEBHOOK_URL"] = self.alert_webhook_url_override
         for table, spreadsheet_id in self.spreadsheet_ids.items():
             env[SPREADSHEET_ID_VAR.format(table=table.upper())] = spreadsheet_id
         return env
@@ -304,4 +333,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         if env.get("ROUNDTRIP_GOOGLE_DRIVE_URL")
         else None,
         spreadsheet_ids=_spreadsheet_ids(env),
+        alert_webhook_url_override=_http_url(
+            "ROUNDTRIP_ALERT_WEBHOOK_URL", env["ROUNDTRIP_ALERT_WEBHOOK_URL"]
+        )
+        if env.get("ROUNDTRIP_ALERT_WEBHOOK_URL")
+        else None,
     )

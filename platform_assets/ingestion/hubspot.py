@@ -84,6 +84,14 @@ CONTACT_PROPERTIES = {
     "phone": "text",
     "createdate": "timestamp",
     "lastmodifieddate": "timestamp",
+    # What reverse ETL writes back (the round trip): the lead score, its decile, the MQL flag,
+    # the lifetime value, the click id and the industry.
+    "roundtrip_lead_score": "double",
+    "roundtrip_lead_decile": "bigint",
+    "roundtrip_is_mql": "bool",
+    "roundtrip_lifetime_value": "double",
+    "hs_google_click_id": "text",
+    "industry": "text",
 }
 COMPANY_PROPERTIES = {
     "name": "text",

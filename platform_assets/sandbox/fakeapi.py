@@ -53,13 +53,16 @@ class ApiRequest:
 @dataclass
 class ApiResponse:
     """What a handler returns. ``rows`` is how many records the response carried: the request
-    log sums it, so a test can say "this re-run fetched 0 rows" from the API's side."""
+    log sums it, so a test can say "this re-run fetched 0 rows" from the API's side.
+    ``written`` names the records a write request stored (their keys, e.g. emails), so a test
+    can count from the API's side how often each record arrived."""
 
     status: int = 200
     body: Any = None  # dict/list → JSON; bytes/str → sent as is
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     rows: int = 0
+    written: tuple[str, ...] = ()
 
     def encode(self) -> bytes:
         if isinstance(self.body, bytes):

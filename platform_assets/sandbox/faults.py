@@ -18,7 +18,7 @@ from typing import Any
 from platform_assets.settings import SettingsError
 
 ERROR_KINDS = ("429", "500", "502", "503")
-KINDS = (*ERROR_KINDS, "timeout", "slow")
+KINDS = (*ERROR_KINDS, "timeout", "slow", "lost_response")
 TIMEOUT_MODES = ("504", "close")
 
 
@@ -29,7 +29,9 @@ class FaultConfig:
     ``probability`` is the chance that one request is faulted; the kind is then drawn uniformly
     from ``kinds``. ``apis`` limits faults to those APIs (None: every API). A ``timeout`` holds
     the request ``timeout_seconds`` and then answers 504 or, with ``timeout_mode="close"``,
-    drops the connection unanswered; ``slow`` waits ``slow_seconds`` and then answers normally.
+    drops the connection unanswered; ``slow`` waits ``slow_seconds`` and then answers normally;
+    ``lost_response`` serves the request (a write is committed) and then drops the connection
+    unanswered, the timeout after the server committed that makes retried writes duplicate.
     429 and 503 carry ``Retry-After: retry_after``.
     """
 

@@ -27,6 +27,7 @@ class LogEntry:
     fault: str | None
     rate_limited: bool  # refused by the API's rate limit, whatever status its refusal carries
     duration_ms: float
+    written: tuple[str, ...] = ()  # keys of the records a write stored (ApiResponse.written)
 
 
 class RequestLog:
@@ -47,10 +48,18 @@ class RequestLog:
             self._entries.append(entry)
             totals = self._totals.setdefault(
                 entry.api,
-                {"requests": 0, "rows": 0, "by_status": {}, "faults": {}, "rate_limited": 0},
+                {
+                    "requests": 0,
+                    "rows": 0,
+                    "written": 0,
+                    "by_status": {},
+                    "faults": {},
+                    "rate_limited": 0,
+                },
             )
             totals["requests"] += 1
             totals["rows"] += entry.rows
+            totals["written"] += len(entry.written)
             status = str(entry.status)
             totals["by_status"][status] = totals["by_status"].get(status, 0) + 1
             totals["rate_limited"] += entry.rate_limited
@@ -69,6 +78,7 @@ class RequestLog:
         return {
             "requests": sum(t["requests"] for t in totals.values()),
             "rows": sum(t["rows"] for t in totals.values()),
+            "written": sum(t["written"] for t in totals.values()),
             "apis": totals,
             "entries": entries[-limit:] if limit > 0 else [],
         }

@@ -140,8 +140,11 @@ class Sandbox:
                 fault=fault,
                 rate_limited=rate_limited,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                written=response.written if response is not None else (),
             )
         )
+        if response is not None and response.status == 0:  # lost_response: drop it unanswered
+            return None
         return response
 
     def _serve(
@@ -174,6 +177,8 @@ class Sandbox:
         if fault == "slow":
             self.stopping.wait(config.slow_seconds)
         handled = route.handler(replace(request, path_params=path_params), self.store)
+        if fault == "lost_response":  # served and committed, but the answer never arrives
+            return replace(handled, status=0, body=None), fault, False
         return handled, fault, False
 
     # --- /_sandbox/ ------------------------------------------------------------------------
@@ -415,8 +420,9 @@ def _open_world(settings: Settings) -> WorldStore:
             f"no world at {path} (ROUNDTRIP_HOME={settings.home}): run `roundtrip world generate`"
         )
     try:
-        # Read-only, so `world advance` (also read-only) can write landing files while we serve.
-        return WorldStore(path, read_only=True)
+        # The world read-only, so `world advance` (also read-only) can write landing files while
+        # we serve; what syncs write goes to the destinations file beside it.
+        return WorldStore(path, read_only=True, destinations=settings.destinations_path)
     except duckdb.IOException as exc:
         raise SettingsError(f"{path} cannot be opened for the sandbox: {exc}") from None
 

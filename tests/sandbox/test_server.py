@@ -99,8 +99,9 @@ class ToyApi(FakeApi):
 
     def _create(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         self._count("create")
-        self.created.append(request.json()["name"])
-        return ApiResponse(status=201, body={"ok": True}, rows=1)
+        name = request.json()["name"]
+        self.created.append(name)
+        return ApiResponse(status=201, body={"ok": True}, rows=1, written=(name,))
 
     def _echo(self, request: ApiRequest, store: WorldStore) -> ApiResponse:
         return ApiResponse(
@@ -215,6 +216,7 @@ def test_request_log_sums_rows_per_api_and_filters(server: SandboxServer) -> Non
     assert log["apis"]["toy"] == {
         "requests": 4,
         "rows": 25,
+        "written": 0,
         "by_status": {"200": 4},
         "faults": {},
         "rate_limited": 0,
@@ -230,7 +232,13 @@ def test_request_log_sums_rows_per_api_and_filters(server: SandboxServer) -> Non
     )
     assert entry["fault"] is None and entry["duration_ms"] >= 0
     reset_request_log(server.url)
-    assert request_log(server.url) == {"requests": 0, "rows": 0, "apis": {}, "entries": []}
+    assert request_log(server.url) == {
+        "requests": 0,
+        "rows": 0,
+        "written": 0,
+        "apis": {},
+        "entries": [],
+    }
 
 
 def test_rate_limit_answers_429_with_retry_after(server: SandboxServer) -> None:
@@ -344,6 +352,18 @@ def test_faults_hit_the_configured_share_and_never_reach_the_handler(
     set_faults(server.url, FaultConfig(probability=0.3, seed=7, retry_after=3))
     again = _create_many(server.url, 400)
     assert [r.status_code for r in again] == [r.status_code for r in responses]
+
+
+def test_a_lost_response_was_served_and_logged_but_never_answered(
+    server: SandboxServer, toy: ToyApi
+) -> None:
+    set_faults(server.url, {"probability": 1.0, "kinds": ["lost_response"], "apis": ["toy"]})
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{server.url}/toy/items", headers=AUTH, json={"name": "kept"}, timeout=5)
+    assert toy.created[-1] == "kept"  # the write happened: only the answer was lost
+    (entry,) = request_log(server.url, api="toy")["entries"]
+    assert (entry["status"], entry["fault"], entry["written"]) == (0, "lost_response", ["kept"])
+    assert request_log(server.url)["written"] == 1
 
 
 def test_faults_can_target_one_api(server: SandboxServer) -> None:

@@ -15,6 +15,9 @@ Endpoints (private-app Bearer token; 100 requests per 10 s, then 429 + Retry-Aft
 - ``GET /marketing/v3/emails`` (``updatedAfter``, ``limit``, ``after``, ``includeStats``) and the
   legacy ``GET /email/public/v1/events`` (``startTimestamp``/``endTimestamp`` epoch ms, inclusive,
   ``limit`` ≤ 1000, ``offset``, ``hasMore``).
+- Writes (reverse ETL, in ``hubspot_writes``): ``POST /crm/v3/objects/contacts/batch/upsert``,
+  ``.../batch/update``, ``.../batch/archive`` and ``GET /crm/v3/properties/contacts``. What they
+  store is merged into every contact read (:func:`contacts_sql`), so a written value comes back.
 
 Property values are strings as HubSpot sends them; datetimes are ISO-8601 with milliseconds and
 ``Z``. Errors are HubSpot's ``{"status": "error", "message", "correlationId", "category"}``.
@@ -75,28 +78,74 @@ LIFECYCLE_STAGE_DATES = tuple(
     for stage in ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
 )
 
+
+@dataclass(frozen=True)
+class ContactProperty:
+    """A contact property the sandbox portal defines (``GET /crm/v3/properties/contacts``).
+
+    HubSpot refuses a write to a property that does not exist or is read-only, and a value of the
+    wrong type; ``type`` is HubSpot's (string, number, bool, datetime, enumeration), ``sql`` the
+    type it is served from, ``world`` whether the world has a column for it (the custom
+    properties reverse ETL writes exist only once written), ``options`` an enumeration's values.
+    """
+
+    name: str
+    label: str
+    type: str
+    sql: str = "varchar"
+    writable: bool = True
+    world: bool = True
+    group: str = "contactinformation"
+    options: tuple[str, ...] = ()
+
+
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
+_CUSTOM: dict[str, Any] = {"world": False, "group": "roundtrip"}
+CONTACT_PROPERTIES: tuple[ContactProperty, ...] = (
+    ContactProperty("email", "Email", "string"),
+    ContactProperty("firstname", "First Name", "string"),
+    ContactProperty("lastname", "Last Name", "string"),
+    ContactProperty("jobtitle", "Job Title", "string"),
+    ContactProperty("company", "Company Name", "string"),
+    ContactProperty("associatedcompanyid", "Primary Associated Company ID", "number", "bigint"),
+    ContactProperty("lifecyclestage", "Lifecycle Stage", "enumeration", options=LIFECYCLE_STAGES),
+    ContactProperty("hubspot_owner_id", "Contact owner", "number", "bigint"),
+    ContactProperty("hs_merged_object_ids", "Merged Contact IDs", "string", writable=False),
+    ContactProperty("hs_calculated_merged_vids", "Merged vids", "string", writable=False),
+    *(
+        ContactProperty(name, name, "datetime", "timestamp", writable=False)
+        for name in LIFECYCLE_STAGE_DATES
+    ),
+    ContactProperty("createdate", "Create Date", "datetime", "timestamp", writable=False),
+    ContactProperty("lastmodifieddate", "Last Modified Date", "datetime", "timestamp", False),
+    # Standard properties the world leaves empty, and the portal's custom ones: what the sync
+    # models write back (they exist in the portal before anything is written, as HubSpot needs).
+    ContactProperty("industry", "Industry", "string", world=False),
+    ContactProperty("hs_google_click_id", "Google ad click id", "string", world=False),
+    ContactProperty("roundtrip_lead_score", "Lead score", "number", "double", **_CUSTOM),
+    ContactProperty("roundtrip_lead_decile", "Lead score decile", "number", "double", **_CUSTOM),
+    ContactProperty("roundtrip_is_mql", "Is MQL", "bool", "boolean", **_CUSTOM),
+    ContactProperty("roundtrip_lifetime_value", "Lifetime value", "number", "double", **_CUSTOM),
+)
+"""Every contact property but ``hs_object_id`` (the id itself, read-only)."""
+
 OBJECT_TYPES: dict[str, ObjectType] = {
     "contacts": ObjectType(
         table="contacts",
         modified="lastmodifieddate",
         defaults=("createdate", "email", "firstname", "lastmodifieddate", "lastname"),
-        properties=(
-            "email",
-            "firstname",
-            "lastname",
-            "jobtitle",
-            "company",
-            "associatedcompanyid",
-            "lifecyclestage",
-            "hubspot_owner_id",
-            "hs_merged_object_ids",
-            "hs_calculated_merged_vids",
-            *LIFECYCLE_STAGE_DATES,
-            "createdate",
-            "lastmodifieddate",
-        ),
-        datetimes=frozenset({"createdate", "lastmodifieddate", *LIFECYCLE_STAGE_DATES}),
-        numbers=frozenset({"associatedcompanyid", "hubspot_owner_id"}),
+        properties=tuple(p.name for p in CONTACT_PROPERTIES),
+        datetimes=frozenset(p.name for p in CONTACT_PROPERTIES if p.type == "datetime"),
+        numbers=frozenset(p.name for p in CONTACT_PROPERTIES if p.type == "number"),
     ),
     "companies": ObjectType(
         table="companies",
@@ -207,7 +256,7 @@ def _body_int(body: dict[str, Any], name: str, default: int, maximum: int) -> in
     return value
 
 
-def _json_body(request: ApiRequest) -> dict[str, Any]:
+def json_body(request: ApiRequest) -> dict[str, Any]:
     """The request's JSON object; anything else is HubSpot's 400, never a server error."""
     try:
         body = request.json()
@@ -220,7 +269,7 @@ def _json_body(request: ApiRequest) -> dict[str, Any]:
     return body
 
 
-def _input_ids(body: dict[str, Any], maximum: int) -> list[int]:
+def input_ids(body: dict[str, Any], maximum: int) -> list[int]:
     """The object ids of a batch request's ``inputs`` (``[{"id": "123"}, ...]``)."""
     inputs = body.get("inputs") or []
     if not isinstance(inputs, list) or not 0 < len(inputs) <= maximum:
@@ -275,8 +324,77 @@ def _visible(table: str, where: str = "true") -> str:
     """
 
 
+# --- what reverse ETL wrote, merged over the world ------------------------------------------
+WRITTEN_CONTACTS = "destinations.hubspot_contacts"
+"""One row per contact a write touched: the properties written (JSON text, ``""`` = cleared),
+when it was last written and archived, and whether a write created it (not in the world)."""
+_NO_WRITES = """
+    select null::bigint as id, null::boolean as created, null::json as properties,
+        null::timestamp as created_at, null::timestamp as updated_at,
+        null::timestamp as archived_at
+    where false
+"""
+
+
+def _written_contacts(store: WorldStore) -> str:
+    """The written-contacts relation: the table once a write created it, else an empty one."""
+    if not store.writable:
+        return _NO_WRITES
+    found = store.query(
+        "select 1 from duckdb_tables() "
+        "where database_name = 'destinations' and table_name = 'hubspot_contacts'"
+    )
+    return f"select * from {WRITTEN_CONTACTS}" if found else _NO_WRITES
+
+
+def _contact_column(prop: ContactProperty) -> str:
+    """A property's current value: the last written one (``""`` clears it), else the world's."""
+    written = f"try_cast(nullif(d.properties->>'{prop.name}', '') as {prop.sql})"
+    if not prop.world:
+        return written
+    if not prop.writable:
+        return f"w.{prop.name}"
+    return f"case when d.properties->>'{prop.name}' is null then w.{prop.name} else {written} end"
+
+
+def contacts_sql(store: WorldStore) -> str:
+    """Contacts as of the clock (param ``$clock``) with what reverse ETL wrote merged over them,
+    in the world table's shape (plus the written-only properties): a write moves
+    ``lastmodifieddate``, so incremental readers see the contact again; contacts a write created
+    appear; an archive hides the contact from lists and search as HubSpot's does."""
+    modified = "greatest(w.lastmodifieddate, d.updated_at)"
+    columns = [
+        f"{_contact_column(p)} as {p.name}"
+        for p in CONTACT_PROPERTIES
+        if p.name not in ("createdate", "lastmodifieddate")
+    ]
+    return f"""
+        with world as ({_visible("contacts")}),
+        written as ({_written_contacts(store)})
+        select
+            coalesce(w.id, d.id) as id,
+            coalesce(w.created_at, d.created_at) as created_at,
+            {modified} as _valid_from,
+            coalesce(w.archived, false) or d.archived_at is not null as archived,
+            {", ".join(columns)},
+            coalesce(w.created_at, d.created_at) as createdate,
+            {modified} as lastmodifieddate,
+        from world as w
+        full join written as d on d.id = w.id
+        where w.id is not null or d.created
+    """
+
+
+def _current(store: WorldStore, kind: ObjectType, where: str = "true") -> str:
+    """Objects of ``kind`` as of the clock (param ``$clock``) that match ``where``: the world's
+    latest versions, for contacts with the written state merged over them."""
+    if kind.table == "contacts":
+        return f"select * from ({contacts_sql(store)}) where {where}"
+    return _visible(kind.table, where)
+
+
 # --- CRM objects ----------------------------------------------------------------------------
-def _crm_object(kind: ObjectType, row: dict[str, Any], properties: Iterable[str]) -> dict:
+def crm_object(kind: ObjectType, row: dict[str, Any], properties: Iterable[str]) -> dict:
     props = {name: _property_text(row.get(name)) for name in properties if name in row}
     props["hs_object_id"] = str(row["id"])
     body: dict[str, Any] = {
@@ -338,12 +456,12 @@ def list_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     archived = (request.arg("archived") or "false").lower() == "true"
     clock = store.clock()
     rows = store.query(
-        _visible(kind.table, "archived = $archived and id > $after") + " order by id limit $limit",
+        _current(store, kind, "archived = $archived and id > $after") + " order by id limit $limit",
         {"clock": clock, "archived": archived, "limit": limit + 1, "after": after},
     )
     page, more = rows[:limit], len(rows) > limit
     properties = _requested(kind, request.args("properties"))
-    results = [_crm_object(kind, row, properties) for row in page]
+    results = [crm_object(kind, row, properties) for row in page]
     for to_type in _names(request.args("associations")):
         linked = _associations(store, object_type, to_type, [r["id"] for r in page], clock)
         label = f"{object_type[:-1]}_to_{to_type[:-1]}"
@@ -421,7 +539,7 @@ def _sort_sql(kind: ObjectType, sorts: Any) -> str:
 
 def search_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     kind = OBJECT_TYPES[request.path_params["object_type"]]
-    body = _json_body(request)
+    body = json_body(request)
     limit = _body_int(body, "limit", 10, 200)
     after = _offset(body.get("after"))
     if after + limit > SEARCH_RESULT_CAP:
@@ -436,7 +554,7 @@ def search_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     where = " or ".join(
         f"({_filter_sql(kind, g.get('filters'), params, i)})" for i, g in enumerate(groups)
     )
-    matching = _visible(kind.table, f"not archived and ({where or 'true'})")
+    matching = _current(store, kind, f"not archived and ({where or 'true'})")
     total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
     rows = store.query(
         f"{matching} order by {_sort_sql(kind, body.get('sorts') or [])} "
@@ -446,7 +564,7 @@ def search_objects(request: ApiRequest, store: WorldStore) -> ApiResponse:
     properties = _requested(kind, body.get("properties") or [])
     result: dict[str, Any] = {
         "total": total,
-        "results": [_crm_object(kind, row, properties) for row in rows],
+        "results": [crm_object(kind, row, properties) for row in rows],
     }
     if after + len(rows) < total:
         result["paging"] = {"next": {"after": str(after + len(rows))}}
@@ -472,16 +590,22 @@ def _history(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 def batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
+    """Objects by id in their current state; ``propertiesWithHistory`` from the world's versions
+    (a written value has no history here)."""
     kind = OBJECT_TYPES[request.path_params["object_type"]]
-    body = _json_body(request)
-    ids = _input_ids(body, 100)
+    body = json_body(request)
+    ids = input_ids(body, 100)
+    params = {"clock": store.clock(), "ids": ids}
+    current = store.query(
+        _current(store, kind, "id in (select unnest($ids))") + " order by id", params
+    )
     versions = store.query(
         f"""
         select * from {SCHEMA}.{kind.table}
         where created_at <= $clock and _valid_from <= $clock and id in (select unnest($ids))
         order by id, _valid_from
         """,
-        {"clock": store.clock(), "ids": ids},
+        params,
     )
     by_id: dict[int, list[dict[str, Any]]] = {}
     for row in versions:
@@ -489,13 +613,14 @@ def batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
     properties = _requested(kind, body.get("properties") or [])
     history = [p for p in body.get("propertiesWithHistory") or [] if p in kind.properties]
     results = []
-    for object_id in sorted(by_id):
-        rows = by_id[object_id]
-        result = _crm_object(kind, rows[-1], properties)
+    for row in current:
+        result = crm_object(kind, row, properties)
         if history:
+            rows = by_id.get(row["id"], [])
             result["propertiesWithHistory"] = {name: _history(rows, name) for name in history}
         results.append(result)
-    return _batch_response(results, [str(i) for i in ids if i not in by_id], len(results))
+    found = {row["id"] for row in current}
+    return _batch_response(results, [str(i) for i in ids if i not in found], len(results))
 
 
 def _batch_response(results: list[dict], missing: list[str], rows: int) -> ApiResponse:
@@ -522,7 +647,7 @@ def _batch_response(results: list[dict], missing: list[str], rows: int) -> ApiRe
 
 def association_batch_read(request: ApiRequest, store: WorldStore) -> ApiResponse:
     from_type, to_type = request.path_params["from_type"], request.path_params["to_type"]
-    ids = _input_ids(_json_body(request), 1000)
+    ids = input_ids(json_body(request), 1000)
     linked = _associations(store, from_type, to_type, ids, store.clock())
     results = [{"from": {"id": str(i)}, "to": linked[i]} for i in sorted(linked)]
     missing = [str(i) for i in ids if i not in linked]
@@ -761,8 +886,15 @@ class HubSpotApi(FakeApi):
     rate_limit = RateLimit(requests=100, per_seconds=10)
 
     def routes(self) -> list[Route]:
+        from platform_assets.sandbox.apis import hubspot_writes  # it builds on this module
+
         crm = "/crm/v3/objects/" + _TYPE_PATTERN
+        contacts = "/crm/v3/objects/contacts/batch/"
         table = [
+            ("POST", contacts + "upsert/?", hubspot_writes.batch_upsert),
+            ("POST", contacts + "update/?", hubspot_writes.batch_update),
+            ("POST", contacts + "archive/?", hubspot_writes.batch_archive),
+            ("GET", "/crm/v3/properties/contacts/?", hubspot_writes.contact_properties),
             ("GET", crm + "/?", list_objects),
             ("POST", crm + "/search/?", search_objects),
             ("POST", crm + "/batch/read/?", batch_read),

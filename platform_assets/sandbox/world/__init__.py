@@ -117,6 +117,8 @@ def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
     finally:
         con.close()
     building.replace(settings.world_path)
+    # What syncs wrote into the old world's fakes belongs to that world, not this one.
+    settings.destinations_path.unlink(missing_ok=True)
     shutil.rmtree(settings.landing_dir, ignore_errors=True)
     landing.rename(settings.landing_dir)
     WorldStore.write_clock(settings.world_path, config.clock_start)
