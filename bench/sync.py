@@ -5,15 +5,15 @@ destination's rate ceiling.
   holds it, with 1% of the rows changed, diffed in a fresh process so its peak RSS is the diff's
   own. Target: under 2 s.
 - **Delivery**: a HubSpot contacts sync of new contacts into the sandbox's fake HubSpot, whose
-  published limit is 100 requests per 10 s of 100 contacts each. The share is the least time the
-  limit allows for the requests sent ÷ the time taken (first request to last answer). Target: at
-  least 90%.
+  published limit is 100 requests per 10 s of 100 contacts each: a ceiling of 1,000 contacts a
+  second. The share is the records delivered per second (the whole run, diff included) ÷ that
+  ceiling. Target: at least 90%. It also prints how long the client waited on its own budget
+  (near zero means the fake or the engine, not the limit, set the pace).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import resource
 import subprocess
 import sys
@@ -174,24 +174,26 @@ def bench_delivery(emit: Emit, progress: Progress, rows: int = 30_000) -> None:
                 finally:
                     con.close()
                     destination.close()
-                served = server.sandbox.log.snapshot("hubspot", limit=0)["apis"]["hubspot"]
+                log = server.sandbox.log.snapshot("hubspot")
+                served = log["apis"]["hubspot"]
+                writes = [e["duration_ms"] for e in log["entries"] if e["method"] == "POST"]
+                served["mean_ms"] = sum(writes) / len(writes)
             finally:
                 server.stop()
     sent = [t for t in http.trace if t.method == "POST"]
     limit = destination.rate_limit
-    span = sent[-1].at - sent[0].at if len(sent) > 1 else 0.0
-    # The least time the limit allows for len(sent) requests: every full window after the first.
-    least = (math.ceil(len(sent) / limit.requests) - 1) * limit.per_seconds
+    ceiling = limit.requests / limit.per_seconds * destination.max_batch_size
     emit(
         figure(
             "sync_delivery_share_of_rate_ceiling",
-            100 * least / span if span else 0.0,
+            100 * result.succeeded / elapsed / ceiling,
             "%",
             records=result.succeeded,
             requests=len(sent),
-            first_to_last_request_s=round(span, 3),
-            least_possible_s=least,
             run_seconds=round(elapsed, 3),
+            ceiling_records_per_s=ceiling,
+            waited_for_budget_s=round(http.budget.waited, 3),
+            fake_mean_ms_per_request=round(served["mean_ms"], 1),
             rate_limited=served["rate_limited"],
             target=">= 90%",
         )

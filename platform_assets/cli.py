@@ -203,6 +203,20 @@ def bench_attribution(
     )
 
 
+@bench.command("sync")
+@click.option("--rows", default=1_000_000, show_default=True, help="Rows of the diffed model.")
+@click.option(
+    "--delivery-rows", default=30_000, show_default=True, help="Contacts sent to the fake HubSpot."
+)
+def bench_sync(rows: int, delivery_rows: int) -> None:
+    """The sync engine: diff time and peak RSS with 1% changed, delivery vs the rate ceiling."""
+    from bench.sync import run_sync_bench
+
+    if rows < 100 or delivery_rows < 100:
+        raise click.BadParameter("use at least 100 rows")
+    run_sync_bench(emit=_emit_json, progress=_progress, rows=rows, delivery_rows=delivery_rows)
+
+
 @main.group()
 def sync() -> None:
     """Reverse ETL: send sync models to HubSpot, Salesforce, Zendesk, Google Ads, Braze, files."""

@@ -67,6 +67,8 @@ class RequestBudget:
         self.clock = clock
         self._sent: deque[float] = deque()
         self._not_before = -math.inf
+        self.waited = 0.0
+        """Seconds spent waiting for the budget or a Retry-After (the client's own throttling)."""
 
     def defer(self, seconds: float) -> None:
         """Send nothing for ``seconds`` from now (a Retry-After)."""
@@ -86,6 +88,7 @@ class RequestBudget:
             if wait <= 0:
                 self._sent.append(now)
                 return now
+            self.waited += wait
             self.clock.sleep(wait)
 
 

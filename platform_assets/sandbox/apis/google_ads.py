@@ -7,11 +7,14 @@
   Resources: ``customer``, ``campaign`` (with ``segments.*``/``metrics.*`` it reports daily
   stats by ``segments.date``, ``ad_network_type`` and ``device``, metrics summed over the
   segments a query does not select, like the real one), ``ad_group``, ``ad_group_ad``,
-  ``click_view`` (needs ``segments.date = 'YYYY-MM-DD'``, one day, like the real one) and
+  ``click_view`` (needs ``segments.date = 'YYYY-MM-DD'``, one day, like the real one),
+  ``conversion_action`` (the actions offline conversions can be uploaded to) and
   ``change_status`` (what changed when: like the real one it needs a LIMIT of at most 10,000
   and a bounded ``last_change_date_time`` range that starts within the last 90 days). Answers
   ``{"results": [{"campaign": {...}, "metrics": {...}, "segments": {...}}], "fieldMask",
   "nextPageToken"}`` in camelCase, int64 as strings, 10,000 rows a page.
+- ``POST /v17/customers/{customer_id}:uploadClickConversions``: offline click conversions
+  (reverse ETL), see :mod:`.google_ads_uploads`.
 
 Objects are shown in their latest version by the world clock; stats and clicks for complete days
 only (before the clock's day). ``metrics.conversions`` counts the conversions of a day's clicks
@@ -20,7 +23,8 @@ that happened by the clock, so recent days are restated as they come in. Auth is
 (401 ``DEVELOPER_TOKEN_INVALID`` otherwise; ``login-customer-id`` optional); errors are
 ``GoogleAdsFailure`` JSON. Basic access
 allows 15,000 operations a day. ``rows`` counts records of the reporting and object resources;
-``customer`` (what a connector asks to learn the account's yesterday) lands in no table: 0.
+``customer`` (what a connector asks to learn the account's yesterday) and ``conversion_action``
+land in no table: 0.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from platform_assets.sandbox.apis.google_ads_uploads import (
+    CONVERSION_ACTIONS_SQL,
+    ClickConversionUploads,
+)
 from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
@@ -192,6 +200,22 @@ RESOURCES: dict[str, Resource] = {
         },
         sql=f"select {{cols}} from {SCHEMA}.click_view where date < cast(? as date) order by gclid",
         single_day=True,
+    ),
+    "conversion_action": Resource(
+        fields={
+            "conversion_action.id": "id",
+            "conversion_action.name": "name",
+            "conversion_action.status": "status",
+            "conversion_action.type": "type",
+            "conversion_action.category": "category",
+            "conversion_action.click_through_lookback_window_days": (
+                "click_through_lookback_window_days"
+            ),
+            "conversion_action.resource_name": "'customers/' || {customer} || "
+            "'/conversionActions/' || id",
+        },
+        sql=CONVERSION_ACTIONS_SQL,
+        counted=False,
     ),
     "change_status": Resource(
         fields={
@@ -551,6 +575,11 @@ class GoogleAdsApi(FakeApi):
                 "POST",
                 r"/v\d+/customers/(?P<customer_id>\d+)/googleAds:search",
                 self._guard(self._search),
+            ),
+            Route(
+                "POST",
+                r"/v\d+/customers/(?P<customer_id>\d+):uploadClickConversions",
+                self._guard(ClickConversionUploads(self.error, _FAILURE_TYPE).upload),
             ),
         ]
 

@@ -314,7 +314,7 @@ def _offset(raw: Any, name: str = "after") -> int:
     return value
 
 
-def _visible(table: str, where: str = "true") -> str:
+def visible(table: str, where: str = "true") -> str:
     """Rows of ``table`` as of the clock (param ``$clock``): latest version per id."""
     return f"""
         select * from {SCHEMA}.{table}
@@ -336,7 +336,7 @@ _NO_WRITES = """
 """
 
 
-def _written_contacts(store: WorldStore) -> str:
+def written_contacts(store: WorldStore, where: str = "true") -> str:
     """The written-contacts relation: the table once a write created it, else an empty one."""
     if not store.writable:
         return _NO_WRITES
@@ -344,7 +344,7 @@ def _written_contacts(store: WorldStore) -> str:
         "select 1 from duckdb_tables() "
         "where database_name = 'destinations' and table_name = 'hubspot_contacts'"
     )
-    return f"select * from {WRITTEN_CONTACTS}" if found else _NO_WRITES
+    return f"select * from {WRITTEN_CONTACTS} where {where}" if found else _NO_WRITES
 
 
 def _contact_column(prop: ContactProperty) -> str:
@@ -357,11 +357,15 @@ def _contact_column(prop: ContactProperty) -> str:
     return f"case when d.properties->>'{prop.name}' is null then w.{prop.name} else {written} end"
 
 
-def contacts_sql(store: WorldStore) -> str:
+def contacts_sql(store: WorldStore, only_ids: bool = False) -> str:
     """Contacts as of the clock (param ``$clock``) with what reverse ETL wrote merged over them,
     in the world table's shape (plus the written-only properties): a write moves
     ``lastmodifieddate``, so incremental readers see the contact again; contacts a write created
-    appear; an archive hides the contact from lists and search as HubSpot's does."""
+    appear; an archive hides the contact from lists and search as HubSpot's does.
+
+    ``only_ids`` keeps the contacts whose id is in the list parameter ``$ids`` on both sides
+    before they are merged (a batch write's few contacts, not the whole portal)."""
+    ids = "id in (select unnest($ids))" if only_ids else "true"
     modified = "greatest(w.lastmodifieddate, d.updated_at)"
     columns = [
         f"{_contact_column(p)} as {p.name}"
@@ -369,8 +373,8 @@ def contacts_sql(store: WorldStore) -> str:
         if p.name not in ("createdate", "lastmodifieddate")
     ]
     return f"""
-        with world as ({_visible("contacts")}),
-        written as ({_written_contacts(store)})
+        with world as ({visible("contacts", ids)}),
+        written as ({written_contacts(store, ids)})
         select
             coalesce(w.id, d.id) as id,
             coalesce(w.created_at, d.created_at) as created_at,
@@ -390,7 +394,7 @@ def _current(store: WorldStore, kind: ObjectType, where: str = "true") -> str:
     latest versions, for contacts with the written state merged over them."""
     if kind.table == "contacts":
         return f"select * from ({contacts_sql(store)}) where {where}"
-    return _visible(kind.table, where)
+    return visible(kind.table, where)
 
 
 # --- CRM objects ----------------------------------------------------------------------------
@@ -698,7 +702,7 @@ def owners(request: ApiRequest, store: WorldStore) -> ApiResponse:
     after = _offset(request.arg("after"))
     email = request.arg("email")
     rows = store.query(
-        _visible("owners", "($email is null or email = $email) and id > $after")
+        visible("owners", "($email is null or email = $email) and id > $after")
         + " order by id limit $limit",
         {"clock": store.clock(), "email": email, "limit": limit + 1, "after": after},
     )
@@ -754,7 +758,7 @@ def engagements_paged(request: ApiRequest, store: WorldStore) -> ApiResponse:
     limit = _int_arg(request, "limit", 100, 250)
     offset = _offset(request.arg("offset"), "offset")
     rows = store.query(
-        _visible("engagements", "id > $offset") + " order by id limit $limit",
+        visible("engagements", "id > $offset") + " order by id limit $limit",
         {"clock": store.clock(), "offset": offset, "limit": limit + 1},
     )
     page = rows[:limit]
@@ -770,7 +774,7 @@ def engagements_recent(request: ApiRequest, store: WorldStore) -> ApiResponse:
     count = _int_arg(request, "count", 20, 100)
     offset = _offset(request.arg("offset"), "offset")
     since = parse_time(request.arg("since") or "0")
-    matching = _visible("engagements", "_valid_from >= $since")
+    matching = visible("engagements", "_valid_from >= $since")
     params = {"clock": store.clock(), "since": since}
     total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
     count = max(0, min(count, SEARCH_RESULT_CAP - offset))
@@ -797,7 +801,7 @@ def marketing_emails(request: ApiRequest, store: WorldStore) -> ApiResponse:
         "clock": store.clock(),
         "since": parse_time(updated_after) if updated_after else None,
     }
-    matching = _visible("email_campaigns", "$since is null or _valid_from > $since")
+    matching = visible("email_campaigns", "$since is null or _valid_from > $since")
     total = store.query(f"select count(*) as n from ({matching})", params)[0]["n"]
     rows = store.query(
         f"{matching} order by _valid_from, id limit $limit offset $after",

@@ -41,6 +41,8 @@ from platform_assets.sandbox.apis.hubspot import (
     input_ids,
     iso,
     json_body,
+    visible,
+    written_contacts,
 )
 from platform_assets.sandbox.fakeapi import ApiRequest, ApiResponse
 from platform_assets.sandbox.store import WorldStore
@@ -164,15 +166,29 @@ def _unique_ids(inputs: list[dict[str, Any]], by_email: bool) -> list[str]:
 
 
 def _live_by_email(store: WorldStore, emails: list[str]) -> dict[str, int]:
-    """Email (lower-cased, trimmed) → the live contact holding it; the oldest when several do."""
+    """Email (lower-cased, trimmed) → the live contact holding it; the oldest when several do.
+
+    Looked up on each side first (the world's contacts with those emails, the written contacts
+    with those emails), then merged for just those ids: a batch never scans the whole portal."""
+    candidates = store.query(
+        f"""
+        select id from ({visible("contacts", "lower(trim(email)) in (select unnest($emails))")})
+        union
+        select id from ({written_contacts(store)})
+        where lower(trim(properties->>'email')) in (select unnest($emails))
+        """,
+        {"clock": store.clock(), "emails": emails},
+    )
+    if not candidates:
+        return {}
     rows = store.query(
         f"""
         select lower(trim(email)) as email, min(id) as id
-        from ({contacts_sql(store)})
+        from ({contacts_sql(store, only_ids=True)})
         where not archived and lower(trim(email)) in (select unnest($emails))
         group by all
         """,
-        {"clock": store.clock(), "emails": emails},
+        {"clock": store.clock(), "emails": emails, "ids": [row["id"] for row in candidates]},
     )
     return {row["email"]: row["id"] for row in rows}
 
@@ -186,21 +202,33 @@ def _live_ids(store: WorldStore, ids: list[int]) -> set[int]:
     return {row["id"] for row in rows}
 
 
-def _write(
-    cur: Any, contact_id: int, properties: dict[str, str], at: datetime, created: bool
-) -> None:
-    """Merge ``properties`` into the contact's written state (creating it when ``created``)."""
-    row = cur.execute(
-        f"select properties from {WRITTEN_CONTACTS} where id = ?", [contact_id]
-    ).fetchall()
-    merged = {**(json.loads(row[0][0]) if row else {}), **properties}
+def _write(cur: Any, writes: dict[int, dict[str, str]], at: datetime, created: set[int]) -> None:
+    """Merge each contact's written ``properties`` into its written state, in two statements
+    for the whole batch (one read of what was written before, one upsert)."""
+    if not writes:
+        return
+    before = dict(
+        cur.execute(
+            f"select id, properties from {WRITTEN_CONTACTS} where id in (select unnest($ids))",
+            {"ids": list(writes)},
+        ).fetchall()
+    )
+    merged = {
+        cid: {**json.loads(before.get(cid) or "{}"), **props} for cid, props in writes.items()
+    }
     cur.execute(
         f"""
-        insert into {WRITTEN_CONTACTS} values ($id, $created, $properties, $at, $at, null)
+        insert into {WRITTEN_CONTACTS}
+        select unnest($ids), unnest($created), unnest($properties)::json, $at, $at, null
         on conflict (id) do update
             set properties = excluded.properties, updated_at = excluded.updated_at
         """,
-        {"id": contact_id, "created": created, "properties": json.dumps(merged), "at": at},
+        {
+            "ids": list(merged),
+            "created": [cid in created for cid in merged],
+            "properties": [json.dumps(props) for props in merged.values()],
+            "at": at,
+        },
     )
 
 
@@ -211,7 +239,7 @@ def _results(
     if not written:
         return []
     rows = store.query(
-        f"select * from ({contacts_sql(store)}) where id in (select unnest($ids)) order by id",
+        f"select * from ({contacts_sql(store, only_ids=True)}) order by id",
         {"clock": store.clock(), "ids": list(written)},
     )
     results = []
@@ -274,9 +302,9 @@ def batch_upsert(request: ApiRequest, store: WorldStore) -> ApiResponse:
                 contact_id, next_id = next_id, next_id + 1
                 text = {"email": email, **text}
                 created.add(contact_id)
-            _write(cur, contact_id, text, at, created=contact_id in created)
             written[contact_id] = text
             keys.append(email)
+        _write(cur, written, at, created)
         results = _results(store, written, created)
     return _answer(results, errors, started, tuple(keys))
 
@@ -307,10 +335,9 @@ def batch_update(request: ApiRequest, store: WorldStore) -> ApiResponse:
             elif problems := _problems(properties):
                 errors.append(_input_error(key, problems))
             else:
-                text = _text_properties(properties)
-                _write(cur, found[key], text, at, created=False)
-                written[found[key]] = text
+                written[found[key]] = _text_properties(properties)
                 keys.append(key)
+        _write(cur, written, at, created=set())
         results = _results(store, written, None)
     return _answer(results, errors, started, tuple(keys))
 

@@ -17,6 +17,10 @@ that second's objects; here the world stamps whole seconds and a second is visib
 so nothing can still arrive in it. Only what exists at the world clock is served: each object's
 latest version with ``_valid_from`` ≤ clock.
 
+Reverse ETL writes users back (``users/create_or_update_many``, job statuses, user fields, user
+reads): see :mod:`.zendesk_writes`. The users export serves them merged over the world's users,
+stamped with the clock of the write, so the next incremental sync lands what was written.
+
 Auth is HTTP Basic ``{email}/token:{api_token}``; the published limit is 700 requests a minute
 (Enterprise; the stricter 10/min of the incremental endpoints would make the sandbox crawl).
 """
@@ -30,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from platform_assets.sandbox.apis.zendesk_writes import MERGED_USERS_SQL, ZendeskWrites
 from platform_assets.sandbox.fakeapi import (
     ApiRequest,
     ApiResponse,
@@ -217,15 +222,18 @@ class ZendeskApi(FakeApi):
 
     def routes(self) -> list[Route]:
         root = rf"/{API_ROOT}/incremental"
+        writes = ZendeskWrites(user_json)
+        users = self.time_based("users", writes.render, MERGED_USERS_SQL)
         return [
             Route("GET", rf"{root}/tickets/cursor\.json", self.tickets),
-            Route("GET", rf"{root}/users\.json", self.time_based("users", user_json)),
+            Route("GET", rf"{root}/users\.json", writes.users_export(users)),
             Route(
                 "GET",
                 rf"{root}/organizations\.json",
                 self.time_based("organizations", organization_json),
             ),
             Route("GET", rf"{root}/ticket_events\.json", self.ticket_events),
+            *writes.routes(API_ROOT),
         ]
 
     def authorized(self, request: ApiRequest, credential: str) -> bool:
@@ -286,12 +294,19 @@ class ZendeskApi(FakeApi):
         }
         return ApiResponse(body=body, rows=len(page))
 
-    def time_based(self, table: str, render: Callable[[dict[str, Any]], dict[str, Any]]) -> Handler:
-        """A handler for a time-based export of ``table`` (users, organizations)."""
+    def time_based(
+        self,
+        table: str,
+        render: Callable[[dict[str, Any]], dict[str, Any]],
+        latest: str | None = None,
+    ) -> Handler:
+        """A handler for a time-based export of ``table`` (users, organizations): its objects'
+        latest versions at the clock, from ``latest`` (SQL with an ``updated_at`` and one ``?``
+        for the clock) when given, else :func:`latest_versions_sql`."""
 
         def handler(request: ApiRequest, store: WorldStore) -> ApiResponse:
             sql = f"""
-                select * from ({latest_versions_sql(table)})
+                select * from ({latest or latest_versions_sql(table)})
                 where updated_at >= ? order by updated_at, id
             """
             return self._time_based_page(
