@@ -1,6 +1,13 @@
-"""Every dbt model and seed (and their data tests, as asset checks) as one Dagster multi-asset.
+"""Every dbt model and seed (and their data tests, as asset checks) as two Dagster multi-assets.
 
-The op runs ``dbt build`` for the selected nodes, so unit tests run before their model and data
+- ``dbt_models`` (:data:`dbt_project_assets`): seeds, staging, intermediate and marts.
+- ``dbt_activation_models`` (:data:`dbt_activation_models`): the ``sync_*`` models of
+  ``models/activation`` (:data:`ACTIVATION_MODELS`), one per reverse-ETL sync. They read the
+  Python analytics assets (lead scores, Markov and Shapley credits), which read the marts: one
+  multi-asset for both would be a cycle (marts → analytics → marts' own op), so the sync models
+  are a step of their own and a run of everything orders marts → analytics → sync models.
+
+Each op runs ``dbt build`` for its selected nodes, so unit tests run before their model and data
 tests right after the node they check. It joins the ``duckdb`` pool: DuckDB has one writer, and
 dbt writes the same file the ingestion assets do. A run may override the project's dbt vars
 (the definitions: conversion event, lookback, half-life...) in its config, e.g. in the
@@ -27,12 +34,21 @@ from platform_assets.transform.selection import unselected_tests
 from platform_assets.transform.translator import RoundtripDbtTranslator, attach_multi_parent_tests
 from platform_assets.warehouse import DUCKDB_POOL, connect
 
-__all__ = ["DbtBuildConfig", "dbt_project_assets", "dbt_resource"]
+__all__ = [
+    "ACTIVATION_MODELS",
+    "DbtBuildConfig",
+    "dbt_activation_models",
+    "dbt_project_assets",
+    "dbt_resource",
+]
 
 MANIFEST = attach_multi_parent_tests(json.loads(dbt_project.manifest_path.read_text()))
 """The parsed project, every multi-parent singular test attached to the node it checks."""
 
 TRANSLATOR = RoundtripDbtTranslator()
+
+ACTIVATION_MODELS = "path:models/activation"
+"""The dbt selection of the sync models (and their ``int_activation__*`` building blocks)."""
 
 
 class DbtBuildConfig(Config):
@@ -62,14 +78,39 @@ class DbtBuildConfig(Config):
     project=dbt_project,
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_models",
+    exclude=ACTIVATION_MODELS,
     pool=DUCKDB_POOL,
 )
 def dbt_project_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
+    """dbt build of the selected seeds, staging, intermediate and marts models and their
+    checks (:func:`build`)."""
+    yield from build(context, dbt, config)
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_activation_models",
+    select=ACTIVATION_MODELS,
+    pool=DUCKDB_POOL,
+)
+def dbt_activation_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """dbt build of the selected sync models and their checks (:func:`build`)."""
+    yield from build(context, dbt, config)
+
+
+def build(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
     """dbt build of the selected nodes and checks, reported with row counts, column schema and
     lineage. The tests of unselected checks that dbt would pick up are left out
-    (:mod:`platform_assets.transform.selection`).
+    (:mod:`platform_assets.transform.selection`), among them a test of one multi-asset that
+    reads a node of the other (a sync model's relationship to a staging model).
 
     Events are buffered until dbt exits (the UI shows them at the end of the step): dbt holds
     DuckDB's single write lock while it runs, so the warehouse metadata can only be read after

@@ -2,11 +2,15 @@
 
 - dbt sources are the ingestion assets: source ``stripe`` (schema ``raw_stripe``) table
   ``customer`` → ``["raw", "stripe", "customer"]``, so raw → staging is one connected lineage.
+  Source ``analytics`` is the exception: its tables are what the Python analytics assets write
+  (``analytics.lead_scores`` → ``["analytics", "lead_scores"]``, their own keys), so the
+  activation models that read them run after them: marts → analytics → sync models.
 - Models keep dagster-dbt's key by custom schema and name (``["staging", "stg_stripe__customer"]``,
   ``["marts", "fct_mrr_movements"]``); seeds likewise (``["seeds", "channel_rules"]``).
 - A model's group is its layer and domain: the schema it builds in (``staging``,
-  ``intermediate``, ``marts``) and its folders below the layer's folder, joined by ``_``
-  (``staging_stripe``, ``intermediate_identity``, ``marts_marketing``). Every seed is in ``seeds``.
+  ``intermediate``, ``marts``, ``activation``) and its folders below the layer's folder, joined
+  by ``_`` (``staging_stripe``, ``intermediate_identity``, ``marts_marketing``; the sync models
+  of ``models/activation`` are ``activation``). Every seed is in ``seeds``.
 - Descriptions come from the dbt YAML, owners from ``+meta: dagster: owners`` in
   dbt_project.yml; kinds are ``dbt``, ``duckdb`` and how the node is built (``view``, ``table``,
   ``seed``, ``incremental``...), which the UI shows as icons.
@@ -29,11 +33,14 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 SEEDS_GROUP = "seeds"
+ANALYTICS_SOURCE = "analytics"
+"""The dbt source whose tables are the Python analytics assets, keyed ``["analytics", table]``."""
 _REFABLE = ("model.", "seed.", "snapshot.")
 
 
 class RoundtripDbtTranslator(DagsterDbtTranslator):
-    """Maps dbt sources onto raw-layer keys, groups models by layer and domain, seeds together."""
+    """Maps dbt sources onto raw-layer (or analytics) keys, groups models by layer and domain,
+    seeds together."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -62,9 +69,10 @@ class RoundtripDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(
-                ["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]]
-            )
+            source, table = dbt_resource_props["source_name"], dbt_resource_props["name"]
+            if source == ANALYTICS_SOURCE:
+                return dg.AssetKey([ANALYTICS_SOURCE, table])
+            return dg.AssetKey(["raw", source, table])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -1,7 +1,8 @@
 """The dbt assets as defined from the real manifest, asserted on structure rather than counts (the
 project grows): every model and seed is an asset keyed by schema and name, grouped by layer and
 domain, with owner, kinds, description and the YAML's column schema; staging reads the raw
-ingestion assets; every data test is an asset check, multi-parent singular tests included."""
+ingestion assets; the sync models are a second multi-asset that reads the analytics assets;
+every data test is an asset check, multi-parent singular tests included."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from platform_assets.transform.assets import (
     MANIFEST,
     DbtBuildConfig,
+    dbt_activation_models,
     dbt_project_assets,
     remove_project_copy,
 )
@@ -26,12 +28,19 @@ from platform_assets.transform.selection import unselected_tests
 from platform_assets.transform.translator import RoundtripDbtTranslator
 from platform_assets.warehouse import DUCKDB_POOL
 
-LAYERS = ("staging", "intermediate", "marts", "seeds")
-GROUP = re.compile(r"^(staging|intermediate|marts)_[a-z0-9_]+$|^seeds$")
+LAYERS = ("staging", "intermediate", "marts", "seeds", "activation")
+GROUP = re.compile(r"^(staging|intermediate|marts)_[a-z0-9_]+$|^seeds$|^activation$")
+DBT_ASSETS = (dbt_project_assets, dbt_activation_models)
 
 
 def _nodes(*resource_types: str) -> Iterator[dict[str, Any]]:
-    return (n for n in MANIFEST["nodes"].values() if n["resource_type"] in resource_types)
+    """Nodes of these types; models only when built (an ephemeral model is no relation, so no
+    asset: dagster-dbt links its parents to its children directly)."""
+    return (
+        n
+        for n in MANIFEST["nodes"].values()
+        if n["resource_type"] in resource_types and n["config"].get("materialized") != "ephemeral"
+    )
 
 
 def _key(node: dict[str, Any]) -> dg.AssetKey:
@@ -39,12 +48,17 @@ def _key(node: dict[str, Any]) -> dg.AssetKey:
 
 
 def _specs() -> dict[dg.AssetKey, dg.AssetSpec]:
-    return {spec.key: spec for spec in dbt_project_assets.specs}
+    return {spec.key: spec for assets in DBT_ASSETS for spec in assets.specs}
+
+
+def _check_keys() -> set[dg.AssetCheckKey]:
+    return {check for assets in DBT_ASSETS for check in assets.check_keys}
 
 
 def test_every_model_and_seed_is_an_asset_keyed_by_schema_and_name() -> None:
     expected = {_key(node) for node in _nodes("model", "seed")}
-    assert set(dbt_project_assets.keys) == expected
+    assert set(dbt_project_assets.keys) | set(dbt_activation_models.keys) == expected
+    assert not set(dbt_project_assets.keys) & set(dbt_activation_models.keys)
     assert dg.AssetKey(["staging", "stg_google_sheets__marketing_budget"]) in expected
     assert {key.path[0] for key in expected} <= set(LAYERS)
 
@@ -56,7 +70,7 @@ def test_staging_models_depend_on_raw_ingestion_keys() -> None:
     assert {dep.asset_key for dep in spec.deps} == {raw}
     for spec in specs.values():
         for dep in spec.deps:
-            assert dep.asset_key.path[0] in ("raw", *LAYERS)
+            assert dep.asset_key.path[0] in ("raw", "analytics", *LAYERS)
             if spec.key.path[0] == "staging":
                 assert dep.asset_key.path[0] == "raw"
 
@@ -105,7 +119,7 @@ def test_the_yaml_columns_are_the_column_schema_with_types_and_descriptions() ->
     )
 
 
-@pytest.mark.parametrize("layer", ["intermediate", "marts"])
+@pytest.mark.parametrize("layer", ["intermediate", "marts", "activation"])
 def test_models_above_staging_document_every_column_with_a_type(layer: str) -> None:
     """The house rule (a column without a type shows as ``?`` in the UI, one without a
     description tells the analyst nothing)."""
@@ -141,7 +155,7 @@ def test_every_data_test_of_a_node_or_its_sources_is_an_asset_check() -> None:
             for parent in node["depends_on"]["nodes"]
         )
     }
-    assert {check.name for check in dbt_project_assets.check_keys} == tests
+    assert {check.name for check in _check_keys()} == tests
     raw_checks = {
         check.name
         for check in dbt_project_assets.check_keys
@@ -158,7 +172,7 @@ def test_a_multi_parent_singular_test_is_a_check_on_one_of_its_parents() -> None
     only log its result as an observation. Whatever such tests the project has, each is a check
     on one of its model or seed parents, at definition and when its result is mapped."""
     translator = RoundtripDbtTranslator()
-    checks = {check.name: check.asset_key for check in dbt_project_assets.check_keys}
+    checks = {check.name: check.asset_key for check in _check_keys()}
     multi = [
         node
         for node in _nodes("test")
@@ -176,11 +190,52 @@ def test_a_multi_parent_singular_test_is_a_check_on_one_of_its_parents() -> None
         assert result_key is not None and result_key.asset_key == checks[test["name"]]
 
 
-def test_a_full_build_runs_every_test() -> None:
-    everything = set(dbt_project_assets.keys)
-    checks = set(dbt_project_assets.check_keys)
+def test_a_full_build_of_both_multi_assets_runs_every_test_once() -> None:
+    """A full build of the sync models leaves nothing out; one of the rest leaves out exactly
+    the sync models' tests that also read one of its nodes (a relationship to a staging model,
+    a reconciliation with a mart): they run with the sync models, as their checks."""
     translator = RoundtripDbtTranslator()
-    assert unselected_tests(MANIFEST, translator, dbt_project, everything, checks) == []
+
+    def left_out(assets: dg.AssetsDefinition) -> list[str]:
+        keys, checks = set(assets.keys), set(assets.check_keys)
+        return unselected_tests(MANIFEST, translator, dbt_project, keys, checks)
+
+    assert left_out(dbt_activation_models) == []
+    sync_checks = set(dbt_activation_models.check_keys)
+    left_out_of_the_rest = left_out(dbt_project_assets)
+    assert left_out_of_the_rest  # e.g. the conversions' gclid must be a click_view gclid
+    for test in _nodes("test"):
+        check = get_asset_check_key_for_test(MANIFEST, translator, test["unique_id"], None)
+        if ".".join(test["fqn"]) in left_out_of_the_rest:
+            assert check in sync_checks, test["name"]
+
+
+def test_the_sync_models_are_a_second_multi_asset_after_the_analytics_assets() -> None:
+    """marts → analytics (Python) → sync models: one multi-asset for all of dbt would be a
+    cycle, so the sync models are their own, and the analytics source is the Python keys."""
+    from platform_assets.definitions import defs
+
+    activation_models = {
+        _key(node)
+        for node in _nodes("model")
+        if node["original_file_path"].startswith("models/activation/")
+    }
+    assert set(dbt_activation_models.keys) == activation_models
+    # one sync_<destination>__<object> model per sync, and their int_activation__ building blocks
+    assert all(key.path[0] == "activation" for key in activation_models)
+    names = {key.path[1] for key in activation_models}
+    assert all(name.startswith(("sync_", "int_activation__")) for name in names)
+    assert sum(name.startswith("sync_") for name in names) >= 8
+    graph = defs.resolve_asset_graph()
+    attribution = graph.get(dg.AssetKey(["activation", "sync_files__attribution"]))
+    markov = dg.AssetKey(["analytics", "markov_attribution"])
+    assert markov in attribution.parent_keys
+    assert dg.AssetKey(["marts", "fct_user_journeys"]) in graph.get(markov).parent_keys
+    scores = dg.AssetKey(["analytics", "lead_scores"])
+    people = graph.get(dg.AssetKey(["activation", "int_activation__people"]))
+    assert scores in people.parent_keys and graph.get(scores).is_materializable
+    hubspot = graph.get(dg.AssetKey(["activation", "sync_hubspot__contacts"]))
+    assert people.key in hubspot.parent_keys
 
 
 def test_a_partial_build_leaves_out_exactly_the_tests_of_unselected_checks() -> None:
@@ -223,7 +278,7 @@ def test_only_dagster_dbts_temporary_copy_of_the_project_is_removed(tmp_path: Pa
 
 
 def test_the_op_joins_the_duckdb_pool_and_runs_the_venv_dbt() -> None:
-    assert dbt_project_assets.op.pool == DUCKDB_POOL
+    assert dbt_project_assets.op.pool == dbt_activation_models.op.pool == DUCKDB_POOL
     resource = dbt_resource()
     assert resource.dbt_executable.endswith("/dbt")
     assert resource.project_dir == str(dbt_project.project_dir)

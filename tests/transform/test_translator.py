@@ -45,6 +45,14 @@ def test_a_source_is_keyed_as_its_ingestion_asset() -> None:
     assert key == dg.AssetKey(["raw", "stripe", "customer"])
 
 
+def test_the_analytics_source_is_keyed_as_the_python_analytics_asset() -> None:
+    """Sync models read the analytics outputs as source ``analytics``: the dependency must be
+    the Python asset's own key, so a run orders marts → analytics → sync models."""
+    translator = RoundtripDbtTranslator()
+    key = translator.get_asset_key(_source("analytics", "lead_scores"))
+    assert key == dg.AssetKey(["analytics", "lead_scores"])
+
+
 def test_a_model_is_keyed_by_its_schema_and_name() -> None:
     translator = RoundtripDbtTranslator()
     props = _model(["staging", "stripe"], "stg_stripe__customer", "staging")
@@ -60,6 +68,9 @@ def test_groups_are_layer_and_domain_and_seeds_share_one() -> None:
     assert translator.get_group_name(staging) == "staging_stripe"
     assert translator.get_group_name(identity) == "intermediate_identity"
     assert translator.get_group_name(mart) == "marts_finance"
+    sync = _model(["activation"], "sync_hubspot__contacts", "activation")
+    assert translator.get_asset_key(sync) == dg.AssetKey(["activation", "sync_hubspot__contacts"])
+    assert translator.get_group_name(sync) == "activation"
     assert translator.get_group_name(_source("hubspot", "contact")) == "raw_hubspot"
     assert translator.get_group_name(_seed("ga4_channels")) == SEEDS_GROUP == "seeds"
     # a model kept in its domain's marts folder but built in schema intermediate
