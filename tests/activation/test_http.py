@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from platform_assets.activation import destinations, engine
 from platform_assets.activation.http import (
     DestinationUnavailable,
     HttpClient,
@@ -20,7 +22,7 @@ from platform_assets.activation.http import (
 from platform_assets.sandbox.ratelimit import SlidingWindowLimiter
 from platform_assets.sandbox.server import SandboxServer, request_log, set_faults, start_server
 from platform_assets.settings import Settings
-from tests.activation.conftest import FakeClock
+from tests.activation.conftest import FakeClock, contacts_spec, write_contacts
 from tests.conftest import settings_for
 
 HUBSPOT_LIMIT = RateLimit(requests=100, per_seconds=10)
@@ -130,3 +132,42 @@ def test_a_destination_that_stays_down_is_reported_after_the_attempts(
         client.request("GET", "/crm/v3/owners")
     assert [t.status for t in client.trace] == [500] * 4
     assert clock.slept == [1.0, 2.0, 4.0]
+
+
+def test_a_sync_run_through_a_storm_completes_within_the_budget(
+    virtual_sandbox: VirtualSandbox,
+) -> None:
+    """The engine over the same client: 429s with Retry-After, 503s and 500s on a third of the
+    requests; every contact arrives once, and the budget and Retry-After hold throughout."""
+    server, settings, clock = virtual_sandbox
+    write_contacts(
+        settings.warehouse_path, [(f"storm{i}@example.com", 0.5, "Retail") for i in range(500)]
+    )
+    destination = destinations.connect("hubspot", "contacts", settings, {}, clock)
+    destination.http.trace = []
+    set_faults(
+        server.url,
+        {
+            "probability": 0.35,
+            "kinds": ["429", "503", "500"],
+            "retry_after": 5,
+            "apis": ["hubspot"],
+        },
+    )
+    con = duckdb.connect(str(settings.warehouse_path))
+    result = engine.run(con, contacts_spec(batch_size=20), destination)
+    con.close()
+    assert (result.succeeded, result.rejected, result.batches) == (500, 0, 25)
+    trace = destination.http.trace
+    throttled = [n for n, sent in enumerate(trace) if sent.status in (429, 503)]
+    assert throttled
+    for n in throttled:
+        assert trace[n + 1].at >= trace[n].at + 5
+    assert _max_in_any_window(trace, HUBSPOT_LIMIT.per_seconds) <= 100
+    stored = [
+        key
+        for entry in request_log(server.url, "hubspot")["entries"]
+        if entry["path"].endswith("/batch/upsert")
+        for key in entry["written"]
+    ]
+    assert sorted(stored) == sorted(f"storm{i}@example.com" for i in range(500))

@@ -1,7 +1,8 @@
 """The demo a new user runs, end to end: `roundtrip demo --no-ui --scale tiny` from an empty
 ROUNDTRIP_HOME materializes every raw asset and every dbt model (staging, intermediate, marts),
-every asset check passes (dbt data tests, reconciliations; dbt unit tests fail the build), and
-the identity graph's people match the world's within the stated tolerance."""
+every asset check passes (dbt data tests, reconciliations; dbt unit tests fail the build), the
+identity graph's people match the world's within the stated tolerance, and every reverse-ETL sync
+sent its whole model to the sandbox's fakes."""
 
 from __future__ import annotations
 
@@ -51,6 +52,27 @@ def failed_or_missing_checks(dagster_home: Path) -> list[str]:
     return problems
 
 
+def assert_every_sync_sent_its_model(con: duckdb.DuckDBPyConnection, home: Path) -> None:
+    """Each shipped sync ran once, from an empty snapshot: it added every row of its model, and
+    succeeded + rejected + invalid account for them."""
+    from platform_assets.activation.spec import load_all
+
+    for spec in load_all().values():
+        model_rows = con.execute(f"select count(*) from {spec.model_relation}").fetchall()[0][0]
+        runs = con.execute(
+            """
+            select status, added, changed, removed,
+                added_succeeded + added_rejected + added_invalid
+            from activation.sync_runs where sync_name = ?
+            """,
+            [spec.name],
+        ).fetchall()
+        assert runs == [("succeeded", model_rows, 0, 0, model_rows)], spec.name
+        if spec.destination == "files":
+            manifest = json.loads((home / "exports" / f"{spec.object}.manifest.json").read_text())
+            assert manifest["rows"] == model_rows
+
+
 def test_demo_without_ui_materializes_every_asset_and_passes_every_check(
     tmp_path: Path,
 ) -> None:
@@ -87,8 +109,15 @@ def test_demo_without_ui_materializes_every_asset_and_passes_every_check(
         for table in expected:
             assert f"raw_{source}.{table}" in tables, f"raw_{source}.{table} missing"
     relations = dbt_relations()
-    assert {r.split(".")[0] for r in relations} >= {"staging", "intermediate", "marts", "seeds"}
+    assert {r.split(".")[0] for r in relations} >= {
+        "staging",
+        "intermediate",
+        "marts",
+        "seeds",
+        "activation",
+    }
     assert relations - (views | tables) == set()
+    assert_every_sync_sent_its_model(con, home)
     con.close()
     assert failed_or_missing_checks(home / "dagster_home") == []
     assert_identity_quality(home / "warehouse.duckdb", home / "sandbox" / "world.duckdb")
