@@ -61,6 +61,7 @@ def _metadata(result: SyncResult, spec: SyncSpec) -> dict[str, dg.MetadataValue]
         "send_seconds": dg.MetadataValue.float(round(result.send_seconds, 3)),
         "full_resync": dg.MetadataValue.bool(result.full_resync),
         "mode": dg.MetadataValue.text(spec.mode),
+        "destination": dg.MetadataValue.json(result.destination),
     }
 
 

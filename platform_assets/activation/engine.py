@@ -89,6 +89,8 @@ class SyncResult:
     diff_seconds: float = 0.0
     send_seconds: float = 0.0
     error: str | None = None
+    destination: dict[str, Any] = field(default_factory=dict)
+    """The destination as it described itself (object, batch size, rate limit, file...)."""
 
     def total(self, outcome: str) -> int:
         return sum(self.counts[f"{op}_{outcome}"] for op in state.OPERATIONS)
@@ -457,6 +459,7 @@ def run(
     state.ensure(con, spec.name)
     result = SyncResult(sync=spec.name, run_id=uuid.uuid4().hex, status="running")
     result.dry_run = dry_run
+    result.destination = destination.describe()
     if spec.paused:
         result.status = "paused"
         _insert_run(con, result, "paused")
@@ -530,6 +533,10 @@ def run(
             f"checkpointed, {result.pending} left for the next run",
             result,
         ) from exc
+    except Exception as exc:  # a refused token, a client bug: recorded, then raised as it is
+        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        sync_run.save_counts(status="failed", finished=True)
+        raise
     result.status = "succeeded"
     result.send_seconds = time.perf_counter() - started
     con.execute("begin transaction")

@@ -59,6 +59,12 @@ def test_materializing_a_sync_reports_its_counts_and_checks_rejections(
     metadata = {k: v.value for k, v in materialization.metadata.items()}
     assert (metadata["added"], metadata["succeeded"], metadata["rejected"]) == (12, 12, 0)
     assert metadata["status"] == "succeeded"
+    assert metadata["destination"] == {
+        "destination": "hubspot",
+        "object": "contacts",
+        "max_batch_size": 100,
+        "rate_limit": "100 per 10 s",
+    }
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
 

@@ -223,3 +223,18 @@ def test_a_paused_sync_sends_nothing(sandbox: Settings) -> None:
     assert result.status == "paused"
     assert request_log(sandbox.sandbox_url)["requests"] == 0
     assert _query(sandbox, "select status from activation.sync_runs") == [("paused",)]
+
+
+def test_a_run_stopped_by_any_other_error_is_recorded_as_failed(sandbox: Settings) -> None:
+    write_contacts(sandbox.warehouse_path, _contacts(30))
+
+    def stop_after_first_batch(n: int) -> None:
+        raise RuntimeError("operator pressed stop")
+
+    with pytest.raises(RuntimeError, match="operator pressed stop"):
+        _sync(sandbox, contacts_spec(batch_size=10), on_checkpoint=stop_after_first_batch)
+    assert _query(
+        sandbox, "select status, added_succeeded, pending, error from activation.sync_runs"
+    ) == [("failed", 10, 20, "RuntimeError: operator pressed stop")]
+    resumed = _sync(sandbox, contacts_spec(batch_size=10))
+    assert (resumed.added, resumed.succeeded) == (20, 20)
