@@ -41,7 +41,11 @@ def _refuse_if_in_use(settings: Settings) -> None:
         return
     try:
         duckdb.connect(str(settings.world_path)).close()
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+    except (
+        duckdb.IOException,
+        duckdb.ConnectionException,
+        duckdb.ResourceInUseException,  # attached by a sandbox serving in this very process
+    ) as exc:
         raise SettingsError(
             f"the world file {settings.world_path} is in use (is `roundtrip sandbox serve` "
             f"running?): {exc}"
