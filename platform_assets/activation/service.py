@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from platform_assets.activation import alerts, destinations, engine
+from platform_assets import alerts
+from platform_assets.activation import destinations, engine
 from platform_assets.activation.engine import SyncFailed, SyncResult
 from platform_assets.activation.http import Clock
 from platform_assets.activation.spec import SyncSpec

@@ -1,4 +1,5 @@
-"""Alerts: a failed sync or one that rejected too much posts a Slack-compatible message.
+"""Alerts: a failed run, a failed sync or one that rejected too much posts a Slack-compatible
+message to ``settings.alert_webhook_url``.
 
 Slack incoming webhooks (and Mattermost, Teams' Slack-compatible connector, the sandbox's fake)
 take ``{"text": ...}`` with optional ``blocks``; the text alone carries the whole alert so any

@@ -1,0 +1,1 @@
+"""What stakeholders read: reports rendered from the marts (self-contained HTML with charts)."""
