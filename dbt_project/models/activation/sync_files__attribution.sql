@@ -60,8 +60,10 @@ select
     cast(model || ':' || channel as varchar) as attribution_key,
     cast(model as varchar) as model,
     cast(channel as varchar) as channel,
-    cast(credited_conversions as double) as credited_conversions,
-    cast(credited_revenue as double) as credited_revenue,
-    cast(conversion_share as double) as conversion_share,
-    cast(revenue_share as double) as revenue_share,
+    -- Rounded: sums of doubles differ in their last bits from run to run (parallel
+    -- aggregation), and the sync would rewrite the file for noise.
+    cast(round(credited_conversions, 9) as double) as credited_conversions,
+    cast(round(credited_revenue, 6) as double) as credited_revenue,
+    cast(round(conversion_share, 9) as double) as conversion_share,
+    cast(round(revenue_share, 9) as double) as revenue_share,
 from shares
