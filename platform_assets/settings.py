@@ -5,8 +5,9 @@ needed (CLI commands, resources, asset bodies). A wrong value fails at once with
 :class:`SettingsError` that names the setting and the value it had, so a typo in an environment
 variable is never discovered halfway through a run.
 
-All state lives under ``ROUNDTRIP_HOME`` (default ``./data``): the warehouse, the landing and
-quarantine folders, the sandbox's world and clock, dlt's working folder and ``DAGSTER_HOME``.
+All state lives under ``ROUNDTRIP_HOME`` (default ``./data``): the warehouse, the landing,
+uploads and quarantine folders, the sandbox's world and clock, dlt's working folder and
+``DAGSTER_HOME``.
 """
 
 from __future__ import annotations
@@ -108,6 +109,11 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.home / "quarantine"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the marketing team drops budget and target spreadsheets (CSV or XLSX)."""
+        return self.home / "uploads"
 
     @property
     def sandbox_dir(self) -> Path:
@@ -224,6 +230,7 @@ class Settings:
             for folder in (
                 self.home,
                 self.landing_dir,
+                self.uploads_dir,
                 self.quarantine_dir,
                 self.sandbox_dir,
                 self.dagster_home,
