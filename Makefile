@@ -9,5 +9,6 @@
 demo: .venv/.synced
 	.venv/bin/roundtrip demo
 
+# Two workers (the machine's two cores); see tests/conftest.py for how tests are grouped.
 test: .venv/.synced
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2 --dist loadgroup

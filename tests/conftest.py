@@ -30,6 +30,15 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs two pytest-xdist workers with ``--dist loadgroup``: each module's tests
+    stay on one worker, so a module fixture (a built warehouse) is built once; tests that share a
+    costlier fixture across modules (the demo) name one group themselves."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def settings_for(home: Path, **env: str) -> Settings:
     return load_settings(env={"ROUNDTRIP_HOME": str(home), "ROUNDTRIP_SCALE": "tiny", **env})
 
