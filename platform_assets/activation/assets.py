@@ -17,6 +17,11 @@ from platform_assets.warehouse import DUCKDB_POOL
 
 GROUP = "activation"
 CHECK_NAME = "rejected_share_below_threshold"
+RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+"""A failed sync step is retried after ~30 s, then ~60 s (± jitter): the engine commits a checkpoint
+after every acknowledged batch, so a retry sends only what the destination has not acknowledged."""
 
 
 class SyncRunConfig(dg.Config):
@@ -79,6 +84,7 @@ def sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
         kinds={spec.destination, "reverse_etl"},
         owners=list(spec.owners),
         pool=DUCKDB_POOL,
+        retry_policy=RETRY_POLICY,
         automation_condition=automation,
         description=(
             f"{spec.description}\n\n{spec.mode} of `{spec.model}` into {spec.destination} "

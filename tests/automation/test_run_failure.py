@@ -1,0 +1,52 @@
+"""A failed run reaches the alert webhook: the sandbox's fake Slack, over real HTTP."""
+
+import dagster as dg
+import requests
+
+from platform_assets.automation.run_failure import DAGSTER_UI_URL, alert_on_run_failure
+from platform_assets.settings import Settings
+
+
+class WarehouseLockedError(RuntimeError):
+    pass
+
+
+@dg.asset(key=["raw", "hubspot", "contact"])
+def failing_contacts() -> None:
+    raise WarehouseLockedError("contacts page 3 answered 503 five times")
+
+
+@dg.asset(key=["raw", "hubspot", "company"])
+def companies() -> None:
+    """Succeeds: only the failed step is named."""
+
+
+def slack_messages(settings: Settings) -> list[dict]:
+    response = requests.get(f"{settings.api_url('slack')}/messages", timeout=10)
+    response.raise_for_status()
+    return response.json()["messages"]
+
+
+def test_a_failed_run_posts_job_step_error_and_link(sandbox: Settings) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([failing_contacts, companies], instance=instance, raise_on_error=False)
+    assert not result.success
+    context = dg.build_run_status_sensor_context(
+        sensor_name=alert_on_run_failure.name,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+
+    alert_on_run_failure(context)
+
+    [message] = slack_messages(sandbox)
+    text = message["text"]
+    run_id = result.run_id
+    assert message["webhook"].startswith("/services/")
+    assert f"Run failed: {result.dagster_run.job_name}" in text
+    assert f"run id: {run_id}" in text
+    assert "failed steps: raw__hubspot__contact" in text
+    assert "WarehouseLockedError: contacts page 3 answered 503 five times" in text
+    assert "assets not updated: raw/hubspot/contact\n" in text  # company was materialized
+    assert f"{DAGSTER_UI_URL}/runs/{run_id}" in text
