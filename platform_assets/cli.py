@@ -4,6 +4,7 @@
     roundtrip world advance --days 1                   move its clock forward
     roundtrip sandbox serve                            serve the fake SaaS APIs
     roundtrip demo [--no-ui] [--scale small]           world → sandbox → materialize → Dagster UI
+    roundtrip backfill --from 2026-03-01 --to 2026-03-07   reload event days (one run) + staging
     roundtrip bench                                    print benchmark figures as JSON lines
     roundtrip bench attribution [--sizes 10000,...]    attribution against the usual libraries
     roundtrip bench sync                               the sync engine's diff and delivery
@@ -22,6 +23,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import click
@@ -133,6 +135,40 @@ def demo(scale: str | None, seed: int | None, no_ui: bool, ui_port: int) -> None
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option(
+    "--from",
+    "first",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="First day to reload (YYYY-MM-DD, the UTC day the files were received).",
+)
+@click.option(
+    "--to",
+    "last",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Last day to reload, included.",
+)
+def backfill(first: datetime, last: datetime) -> None:
+    """Reload the event days FROM..TO into raw_events (one run) and rebuild the event staging
+    models; running it again changes nothing."""
+    from platform_assets.automation.backfill import BackfillError, check_range
+    from platform_assets.automation.backfill import backfill as run_backfill
+    from platform_assets.demo import prepare_instance
+
+    try:
+        check_range(first.date(), last.date())
+    except BackfillError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--from' / '--to'") from None
+    settings = _settings()
+    with _step(f"backfill the event days {first:%Y-%m-%d} to {last:%Y-%m-%d}"):
+        result = run_backfill(settings, first.date(), last.date(), prepare_instance(settings))
+    state = "succeeded" if result.success else "failed: open it in the Dagster UI for details"
+    click.echo(f"{result.days} day(s) in run {result.run_id}: {state}")
+    sys.exit(0 if result.success else 1)
 
 
 @main.group(invoke_without_command=True)

@@ -19,16 +19,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from platform_assets.automation.backfill import partition_range_tags, run_in_process
 from platform_assets.settings import API_NAMES, Settings, SettingsError
 
 Step = Callable[[str], AbstractContextManager[None]]
 Progress = Callable[[str], None]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PARTITION_RANGE_START = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END = "dagster/asset_partition_range_end"
-# Event-level detail (every step output and check) stays in the UI; the terminal shows progress.
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def prepare_instance(settings: Settings) -> dg.DagsterInstance:
@@ -67,10 +64,8 @@ def materialize_everything(
     from platform_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assets = list(defs.assets or [])
     partitioned = {k for k in graph.materializable_asset_keys if graph.get(k).is_partitioned}
     unpartitioned = graph.materializable_asset_keys - partitioned
-    resources = defs.resources or {}
     ok = True
 
     keys: list[str] = []
@@ -79,25 +74,15 @@ def materialize_everything(
         keys = pending_days(settings, instance, graph.get(probe).partitions_def, probe)
     if keys:
         progress(f"{len(partitioned)} partitioned assets over {len(keys)} days")
-        result = dg.materialize(
-            assets,
-            selection=dg.AssetSelection.assets(*partitioned),
-            instance=instance,
-            resources=resources,
-            tags={PARTITION_RANGE_START: keys[0], PARTITION_RANGE_END: keys[-1]},
-            run_config=QUIET_LOGS,
-            raise_on_error=False,
+        result = run_in_process(
+            defs,
+            dg.AssetSelection.assets(*partitioned),
+            instance,
+            tags=partition_range_tags(keys[0], keys[-1]),
         )
         ok &= result.success
     progress(f"{len(unpartitioned)} other assets")
-    result = dg.materialize(
-        assets,
-        selection=dg.AssetSelection.assets(*unpartitioned),
-        instance=instance,
-        resources=resources,
-        run_config=QUIET_LOGS,
-        raise_on_error=False,
-    )
+    result = run_in_process(defs, dg.AssetSelection.assets(*unpartitioned), instance)
     return ok and result.success
 
 
