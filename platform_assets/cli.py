@@ -2,6 +2,7 @@
 
     roundtrip world generate --scale tiny --seed 7     build the synthetic world
     roundtrip world advance --days 1                   move its clock forward
+    roundtrip world live [--step-minutes 15]           keep moving it every few seconds
     roundtrip sandbox serve                            serve the fake SaaS APIs
     roundtrip demo [--no-ui] [--scale small]           world → sandbox → materialize → Dagster UI
     roundtrip backfill --from 2026-03-01 --to 2026-03-07   reload event days (one run) + staging
@@ -23,7 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -92,6 +93,43 @@ def world_advance(days: float) -> None:
     with _step(f"advance the world by {days:g} day(s)"):
         summary = world_lib.advance(settings, days, _progress)
     click.echo(f"clock {summary.clock:%Y-%m-%d %H:%M}; {summary.landing_files} new landing files")
+
+
+@world.command("live")
+@click.option(
+    "--step-minutes", type=float, default=15, show_default=True, help="World time per step."
+)
+@click.option(
+    "--every-seconds", type=float, default=5, show_default=True, help="Wall time between steps."
+)
+@click.option(
+    "--until",
+    type=click.DateTime(),
+    help="Stop when the world clock reaches this time (default: the world's horizon).",
+)
+@click.option("--steps", type=int, help="Stop after this many steps.")
+def world_live(
+    step_minutes: float, every_seconds: float, until: datetime | None, steps: int | None
+) -> None:
+    """Keep the world moving: new landing files and API changes every few seconds (Ctrl-C stops)."""
+    from platform_assets.sandbox.world.live import run_live
+
+    settings = _settings()
+    try:
+        result = run_live(
+            settings,
+            step=timedelta(minutes=step_minutes),
+            every=every_seconds,
+            steps=steps,
+            until=until,
+            progress=click.echo,
+        )
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"stopped ({result.stopped}) at clock {result.clock:%Y-%m-%d %H:%M} after "
+        f"{result.steps} step(s); {result.landing_files} new landing files"
+    )
 
 
 @main.group()

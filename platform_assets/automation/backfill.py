@@ -69,7 +69,7 @@ def run_in_process(
     """Materialize ``selection`` of ``defs`` in this process, recorded in ``instance``, with the
     code location's resources; a failed step fails the result, never raises."""
     return dg.materialize(
-        list(defs.assets or []),
+        [*(defs.assets or []), *(defs.asset_checks or [])],  # checks defined apart run too
         selection=selection,
         instance=instance,
         resources=defs.resources or {},

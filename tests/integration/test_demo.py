@@ -7,18 +7,19 @@ sent its whole model to the sandbox's fakes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
-from bench.run import free_port
 from platform_assets.transform.project import DBT_PROJECT_DIR
+from tests.integration.demo_run import DemoRun
 from tests.integration.raw_tables import EXPECTED_RAW_TABLES
 from tests.transform.test_identity_truth import assert_identity_quality
+
+# With the browser test on the same pytest-xdist worker: the demo runs once per session.
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def dbt_relations() -> set[str]:
@@ -74,23 +75,10 @@ def assert_every_sync_sent_its_model(con: duckdb.DuckDBPyConnection, home: Path)
 
 
 def test_demo_without_ui_materializes_every_asset_and_passes_every_check(
-    tmp_path: Path,
+    demo_run: DemoRun,
 ) -> None:
-    home = tmp_path / "home"
-    env = {
-        **os.environ,
-        "ROUNDTRIP_HOME": str(home),
-        "ROUNDTRIP_SANDBOX_PORT": str(free_port()),
-    }
-    roundtrip = Path(sys.executable).with_name("roundtrip")
-    demo = subprocess.run(
-        [str(roundtrip), "demo", "--no-ui", "--scale", "tiny"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert demo.returncode == 0, demo.stderr[-4000:]
+    demo_run.assert_succeeded()
+    home = demo_run.home
 
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     tables = {
@@ -119,7 +107,7 @@ def test_demo_without_ui_materializes_every_asset_and_passes_every_check(
     assert relations - (views | tables) == set()
     assert_every_sync_sent_its_model(con, home)
     con.close()
-    assert failed_or_missing_checks(home / "dagster_home") == []
+    assert failed_or_missing_checks(demo_run.dagster_home) == []
     assert_identity_quality(home / "warehouse.duckdb", home / "sandbox" / "world.duckdb")
     # the runs are recorded where the UI will find them
-    assert (home / "dagster_home" / "dagster.yaml").exists()
+    assert (demo_run.dagster_home / "dagster.yaml").exists()
