@@ -77,8 +77,10 @@ def _raw_rows(settings: Settings, source: str) -> int:
 
 
 def saas_source_assets() -> dict[str, dg.AssetsDefinition]:
-    """The dlt multi-asset of every SaaS source, by source name."""
+    """The dlt multi-asset of every SaaS source, by source name (not the event stream's
+    partitioned files, nor the spreadsheets people drop into the uploads folder)."""
     from platform_assets import ingestion
+    from platform_assets.settings import API_NAMES
 
     found: dict[str, dg.AssetsDefinition] = {}
     for info in pkgutil.iter_modules(ingestion.__path__):
@@ -86,7 +88,8 @@ def saas_source_assets() -> dict[str, dg.AssetsDefinition]:
         for value in vars(module).values():
             if isinstance(value, dg.AssetsDefinition) and not value.partitions_def:
                 source = next(iter(value.keys)).path[1]
-                found[source] = value
+                if source in API_NAMES:
+                    found[source] = value
     return dict(sorted(found.items()))
 
 
