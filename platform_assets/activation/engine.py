@@ -132,18 +132,22 @@ def model_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
         ) from None
 
 
-def check_definition(
-    con: duckdb.DuckDBPyConnection, spec: SyncSpec, destination: Destination
-) -> None:
-    """Everything that can be wrong before the first request: the model's columns, the
-    destination's fields and whether it supports what the mode needs."""
-    columns = set(model_columns(con, spec.model_relation))
+def require_columns(spec: SyncSpec, columns: list[str]) -> None:
+    """Raise :class:`SyncError` naming every mapped or key column the model lacks."""
     missing = [column for column in spec.columns if column not in columns]
     if missing:
         raise SyncError(
             f"sync {spec.name}: model {spec.model_relation} has no column(s) "
             f"{', '.join(missing)} (mapped or primary key); nothing was sent"
         )
+
+
+def check_definition(
+    con: duckdb.DuckDBPyConnection, spec: SyncSpec, destination: Destination
+) -> None:
+    """Everything that can be wrong before the first request: the model's columns, the
+    destination's fields and whether it supports what the mode needs."""
+    require_columns(spec, model_columns(con, spec.model_relation))
     needed = {SEND_OPERATION[spec.mode]}
     if spec.delete_policy == "delete":
         needed.add(Operation.DELETE)
@@ -598,19 +602,13 @@ def _export(
     (or it is missing), and take the model's valid rows as the new snapshot in one commit."""
     columns = model_columns(con, spec.model_relation)
     spec = spec.with_columns(columns)
-    missing = [column for column in spec.columns if column not in columns]
-    if missing:
-        raise SyncError(
-            f"sync {spec.name}: model {spec.model_relation} has no column(s) {', '.join(missing)}"
-        )
-    plan = diff.build(con, spec, full_resync=True, delete_cap=None)
-    fresh = diff.build(con, spec, full_resync=False, delete_cap=None)
+    require_columns(spec, columns)
     result.full_resync = full_resync or not export.exists()
-    chosen = plan if result.full_resync else fresh
+    chosen = diff.build(con, spec, full_resync=result.full_resync, delete_cap=None)
     result.added, result.changed, result.removed = chosen.added, chosen.changed, chosen.removed
     result.counts["added_invalid"] = chosen.invalid_added
     result.counts["changed_invalid"] = chosen.invalid_changed
-    result.diff_seconds = plan.seconds + fresh.seconds
+    result.diff_seconds = chosen.seconds
     if result.dry_run:
         result.status = "dry_run"
         _insert_run(con, result, "dry_run")

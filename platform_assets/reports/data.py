@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from platform_assets.analytics.attribution.api import MODELS
 from platform_assets.warehouse import row_count, table_exists
 
 STAGES = {
@@ -39,15 +40,7 @@ MOVEMENTS = {
 }
 """The MRR movements of ``fct_mrr_monthly`` (contraction and churn are negative)."""
 
-ATTRIBUTION_MODELS = (
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-    "markov",
-    "shapley",
-)
+ATTRIBUTION_MODELS = MODELS
 """The seven models' share columns of ``analytics.attribution_comparison``, in report order."""
 
 REPORTED_SCHEMAS = ("marts", "analytics")
