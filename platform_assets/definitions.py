@@ -23,6 +23,7 @@ from platform_assets.automation import (
 )
 from platform_assets.transform.assets import (
     dbt_activation_models,
+    dbt_event_day_models,
     dbt_project_assets,
     dbt_resource,
 )
@@ -33,6 +34,7 @@ def _layers() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *dg.load_assets_from_package_module(ingestion),
+            dbt_event_day_models,
             dbt_project_assets,
             *dg.load_assets_from_package_module(analytics),
             # the sync_* models: after the analytics assets they read, before the syncs that send

@@ -90,6 +90,8 @@ def serve_ui(settings: Settings, port: int) -> int:
     """Run ``dagster dev`` in its own process group until it exits or Ctrl-C."""
     dagster = Path(sys.executable).with_name("dagster")
     env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    # alerts link to this UI unless ROUNDTRIP_DAGSTER_UI_URL names another
+    env.setdefault("ROUNDTRIP_DAGSTER_UI_URL", f"http://127.0.0.1:{port}")
     command = [str(dagster), "dev", "-m", "platform_assets.definitions"]
     command += ["-h", "127.0.0.1", "-p", str(port)]
     ui = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)

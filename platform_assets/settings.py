@@ -68,6 +68,9 @@ DEFAULT_FIRESTORE_PROJECT = "roundtrip-app"
 """The Firestore project the app writes to (the sandbox's)."""
 
 ALERT_WEBHOOK_PATH = "/slack/services/T0ROUNDTRIP/B0ALERTS/sandbox"
+
+DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
+"""``dagster dev``'s default address, where alerts link to unless told otherwise."""
 """Where alerts go by default: the sandbox's Slack-compatible incoming webhook."""
 
 SPREADSHEET_ID_VAR = "ROUNDTRIP_GOOGLE_SHEETS_{table}_SPREADSHEET_ID"
@@ -96,6 +99,8 @@ class Settings:
     """Google Sheets table → spreadsheet id, where set (the connector has the defaults)."""
     alert_webhook_url_override: str | None = None
     """Where sync alerts are posted (Slack-compatible JSON); default: the sandbox's fake."""
+    dagster_ui_url: str = DEFAULT_DAGSTER_UI_URL
+    """The Dagster UI alerts link to (``ROUNDTRIP_DAGSTER_UI_URL``)."""
 
     # --- paths -----------------------------------------------------------------------------
     @property
@@ -220,6 +225,8 @@ class Settings:
             env["ROUNDTRIP_GOOGLE_DRIVE_URL"] = self.google_drive_url_override
         if self.alert_webhook_url_override:
             env["ROUNDTRIP_ALERT_WEBHOOK_URL"] = self.alert_webhook_url_override
+        if self.dagster_ui_url != DEFAULT_DAGSTER_UI_URL:
+            env["ROUNDTRIP_DAGSTER_UI_URL"] = self.dagster_ui_url
         for table, spreadsheet_id in self.spreadsheet_ids.items():
             env[SPREADSHEET_ID_VAR.format(table=table.upper())] = spreadsheet_id
         return env
@@ -345,4 +352,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         )
         if env.get("ROUNDTRIP_ALERT_WEBHOOK_URL")
         else None,
+        dagster_ui_url=_http_url("ROUNDTRIP_DAGSTER_UI_URL", env["ROUNDTRIP_DAGSTER_UI_URL"])
+        if env.get("ROUNDTRIP_DAGSTER_UI_URL")
+        else DEFAULT_DAGSTER_UI_URL,
     )

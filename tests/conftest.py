@@ -30,6 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test` runs two pytest-xdist workers with ``--dist loadgroup``: each module's tests
     stay on one worker, so a module fixture (a built warehouse) is built once; tests that share a

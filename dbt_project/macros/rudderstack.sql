@@ -52,6 +52,7 @@ with
 source as (
 
     select * from {{ source('events', event_name) }}
+    {{ event_days_filter() }}
 
 ),
 

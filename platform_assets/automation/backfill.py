@@ -2,9 +2,9 @@
 
 One run reloads the ``raw_events`` partitions of the range as a single-run backfill (one read of
 the landing files, one transaction: the asset's ``BackfillPolicy.single_run()``), and the same
-run rebuilds the models that read those tables (the event staging views), so the warehouse's
-models show the backfill when it ends. Reloading a day replaces it, so running a backfill again
-changes nothing.
+run rebuilds the same days of the incremental event staging models (one dbt build), so the
+warehouse's models show the backfill when it ends. Reloading a day replaces it, in raw and in
+staging, so running a backfill again changes nothing.
 
 Runs execute in this process and are recorded in the Dagster instance given, so the UI lists
 them beside the daemon's. The partition-range tags and the in-process run helper here are also
@@ -25,11 +25,16 @@ from platform_assets.settings import Settings
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
-EVENT_ASSETS = dg.AssetSelection.assets(raw_events)
-"""The ``raw_events`` tables, all materialized by one daily-partitioned step."""
 
-EVENT_MODELS = EVENT_ASSETS.downstream(depth=1, include_self=False)
-"""The models that read the raw event tables: the ``stg_events__*`` staging views."""
+def event_days() -> dg.AssetSelection:
+    """What an event day is made of: the ``raw_events`` tables and the incremental event staging
+    models built from them, both daily-partitioned, so a run of some days loads and stages them.
+
+    A function: the dbt assets are defined from the parsed manifest, which must exist first."""
+    from platform_assets.transform.assets import dbt_event_day_models
+
+    return dg.AssetSelection.assets(raw_events, dbt_event_day_models)
+
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 """Run config of in-process runs started from a terminal: event-level detail (every step output
@@ -97,8 +102,8 @@ def check_range(first_day: date, last_day: date) -> tuple[str, str]:
 def backfill(
     settings: Settings, first_day: date, last_day: date, instance: dg.DagsterInstance
 ) -> BackfillResult:
-    """Reload the event days ``first_day``..``last_day`` (inclusive) and rebuild the event
-    staging models over them, in one run recorded in ``instance``.
+    """Reload the event days ``first_day``..``last_day`` (inclusive) and rebuild those days of
+    the event staging models, in one run recorded in ``instance``.
 
     Raises :class:`BackfillError` before any work when the range is not one of partitions.
     """
@@ -110,7 +115,5 @@ def backfill(
     prepare_manifest()  # the dbt assets are defined from the manifest when definitions import
     from platform_assets.definitions import defs
 
-    result = run_in_process(
-        defs, EVENT_ASSETS | EVENT_MODELS, instance, tags=partition_range_tags(first, last)
-    )
+    result = run_in_process(defs, event_days(), instance, tags=partition_range_tags(first, last))
     return BackfillResult(first_day, last_day, result.run_id, result.success)

@@ -22,6 +22,10 @@ they get no condition. Everything they feed follows them:
   themselves (``analytics/lead_scores``) follow the marts like the rest.
 - An asset that already has a condition keeps it (the syncs set theirs: eager, or their own
   ``cron``), so an asset module's explicit choice always wins over this default.
+- Daily-partitioned models (the incremental event staging models) get none: they are built in
+  the runs that load their raw days (the landing sensor's job, backfills), day for day. Eager
+  would only ever request the latest day, and a second run for a day the loading run already
+  staged.
 
 Retries are not set here: an ``AssetSpec`` carries no op retry policy. Ingestion steps retry
 through their jobs' ``op_retry_policy`` (:mod:`.schedules`), sync steps through their asset's
@@ -67,7 +71,7 @@ def downstream_selection() -> dg.AssetSelection:
 
 
 def _with_condition(spec: dg.AssetSpec) -> dg.AssetSpec:
-    if spec.automation_condition is not None:
+    if spec.automation_condition is not None or spec.partitions_def is not None:
         return spec
     condition = weekly_retrain() if spec.key == LEAD_SCORING_MODEL else follow_upstream()
     return spec.replace_attributes(automation_condition=condition)

@@ -15,6 +15,12 @@ A day the cursor has never seen (the first tick, or a cursor reset) is launched 
 is newer than the start of the run that last loaded its partition, so starting the sensor over a
 warehouse the demo already filled launches nothing. Days that are not partitions yet (after the
 last complete day) wait, out of the cursor, until they are.
+
+While a run of the job is queued or in progress the sensor launches nothing and keeps its cursor:
+files landing meanwhile are still news at the first tick after that run ends, and go out
+together in one run. A run loads a day and builds its staging models (tens of seconds); in a
+live world a batch lands every few seconds, and a run per tick would queue up behind the one
+DuckDB writer faster than they drain.
 """
 
 import hashlib
@@ -26,16 +32,18 @@ from typing import NamedTuple
 
 import dagster as dg
 
-from platform_assets.automation.backfill import EVENT_ASSETS, partition_range_tags
+from platform_assets.automation.backfill import event_days, partition_range_tags
+from platform_assets.automation.schedules import runs_in_progress
 from platform_assets.ingestion.events import events_partitions, raw_events
 from platform_assets.ingestion.events_load import day_files, landed_days
 from platform_assets.settings import load_settings
 
 events_job = dg.define_asset_job(
     "load_event_days",
-    selection=EVENT_ASSETS,  # daily-partitioned, like the assets it selects
-    description="Load the landing files of event days into raw_events (launched by "
-    "landing_sensor when files arrive; one run per range of days).",
+    selection=event_days(),  # daily-partitioned, like the assets it selects
+    description="Load the landing files of event days into raw_events and rebuild those days "
+    "of the event staging models (launched by landing_sensor when files arrive; one run per "
+    "range of days). Backfill days from here.",
 )
 
 PROBE = sorted(raw_events.keys, key=lambda key: key.to_user_string())[0]
@@ -171,10 +179,18 @@ def evaluate(landing_dir: Path, cursor: str | None, instance: dg.DagsterInstance
     job=events_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Launches load_event_days for the days that received new landing files.",
+    description="Launches load_event_days for the days that received new landing files (one "
+    "run at a time: files landing meanwhile go out together in the next).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Watch ``$ROUNDTRIP_HOME/landing`` and load the days that received files (module doc)."""
+    running = runs_in_progress(context.instance, events_job.name)
+    if running:
+        return dg.SensorResult(
+            skip_reason=f"run {running[0]} of {events_job.name} is still queued or in progress: "
+            "new files wait for it",
+            cursor=context.cursor,
+        )
     landing_dir = load_settings().landing_dir
     result = evaluate(landing_dir, context.cursor, context.instance)
     if result.waiting:

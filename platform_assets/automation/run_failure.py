@@ -4,8 +4,9 @@ Every run of the code location that fails (a scheduled ingestion, an automation 
 partition run, a run started by hand) posts one Slack-compatible message to
 ``settings.alert_webhook_url`` (default: the sandbox's fake Slack) with what a person on call needs
 first: the job, the assets it left un-updated, the run id, the step(s) that failed with the
-error each raised, and a link to the run in the Dagster UI. A webhook that cannot be reached is
-logged by :mod:`platform_assets.alerts`, never raised, so the sensor does not fail in turn.
+error each raised, and a link to the run in the Dagster UI (``settings.dagster_ui_url``). A
+webhook that cannot be reached is logged by :mod:`platform_assets.alerts`, never raised, so the
+sensor does not fail in turn.
 """
 
 from collections.abc import Sequence
@@ -15,9 +16,6 @@ from dagster_shared.error import SerializableErrorInfo
 
 from platform_assets import alerts
 from platform_assets.settings import load_settings
-
-DAGSTER_UI_URL = "http://127.0.0.1:3000"
-"""Where the alert's link points: ``dagster dev``'s default address."""
 
 MAX_LISTED = 5
 """Assets or steps listed by name in an alert; more are counted."""
@@ -96,7 +94,7 @@ def failure_details(context: dg.RunFailureSensorContext, ui_url: str) -> dict[st
 )
 def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     settings = load_settings()
-    details = failure_details(context, DAGSTER_UI_URL)
+    details = failure_details(context, settings.dagster_ui_url)
     posted = alerts.post(settings.alert_webhook_url, f"Run failed: {details['job']}", details)
     context.log.info(f"alert for run {details['run id']} {'posted' if posted else 'NOT posted'}")
 

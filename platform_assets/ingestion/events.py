@@ -9,7 +9,7 @@ A backfill runs as one run over its whole range (one read of the files, one tran
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -32,6 +32,11 @@ _DESCRIPTIONS = {
     "users": "One row per user id with each trait's latest non-null value (rebuilt from "
     "identifies on every load, as RudderStack maintains it).",
 }
+
+
+def window_days(window: dg.TimeWindow) -> tuple[date, date]:
+    """The first and last day (inclusive) of a run's partition window (its end is exclusive)."""
+    return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
 def _description(table: str) -> str:
@@ -63,8 +68,7 @@ def raw_events(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]
     """Load the landing files received on the partition's days into ``raw_events``."""
     settings = load_settings()
     settings.ensure_home()
-    window = context.partition_time_window
-    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    first, last = window_days(context.partition_time_window)
     with connect(settings) as con:
         report = load_days(con, settings.landing_dir, settings.quarantine_dir, first, last)
     for file, reason in report.quarantined.items():

@@ -1,6 +1,14 @@
-"""Every dbt model and seed (and their data tests, as asset checks) as two Dagster multi-assets.
+"""Every dbt model and seed (and their data tests, as asset checks) as three Dagster multi-assets.
 
-- ``dbt_models`` (:data:`dbt_project_assets`): seeds, staging, intermediate and marts.
+- ``dbt_event_day_models`` (:data:`dbt_event_day_models`): the event staging models
+  (:data:`EVENT_DAY_MODELS`), daily-partitioned like the ``raw_events`` tables they read. A run
+  of some days passes them to dbt as the vars ``events_min_day``/``events_max_day`` and dbt
+  replaces exactly those received days of the incremental tables
+  (``dbt_project/macros/event_days.sql``; ``stg_events__users`` is a view, recreated), so a
+  day's staging rows are rebuilt in the same run that reloads the day and re-running it changes
+  nothing. A range of days is one run (single-run backfill policy): one dbt invocation.
+- ``dbt_models`` (:data:`dbt_project_assets`): seeds, the other staging models, intermediate and
+  marts (unpartitioned: each reads every day of the event models).
 - ``dbt_activation_models`` (:data:`dbt_activation_models`): the ``sync_*`` models of
   ``models/activation`` (:data:`ACTIVATION_MODELS`), one per reverse-ETL sync. They read the
   Python analytics assets (lead scores, Markov and Shapley credits), which read the marts: one
@@ -22,10 +30,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
+from platform_assets.ingestion.events import events_partitions, window_days
 from platform_assets.settings import load_settings
 from platform_assets.transform.metadata import with_warehouse_metadata
 from platform_assets.transform.project import DBT_PROJECT_DIR, dbt_project
@@ -36,8 +46,10 @@ from platform_assets.warehouse import DUCKDB_POOL, connect
 
 __all__ = [
     "ACTIVATION_MODELS",
+    "EVENT_DAY_MODELS",
     "DbtBuildConfig",
     "dbt_activation_models",
+    "dbt_event_day_models",
     "dbt_project_assets",
     "dbt_resource",
 ]
@@ -49,6 +61,10 @@ TRANSLATOR = RoundtripDbtTranslator()
 
 ACTIVATION_MODELS = "path:models/activation"
 """The dbt selection of the sync models (and their ``int_activation__*`` building blocks)."""
+
+EVENT_DAY_MODELS = "tag:event_days"
+"""The dbt selection of the event staging models: the tables built per received day, and the
+users view (one multi-asset for all, so the view's test against identifies stays a check)."""
 
 
 class DbtBuildConfig(Config):
@@ -63,11 +79,23 @@ class DbtBuildConfig(Config):
         ),
     )
 
-    def dbt_args(self, exclude: list[str]) -> list[str]:
-        """``dbt build`` with the run's vars, if any, leaving out the ``exclude`` tests."""
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild incremental models from every raw row (dbt --full-refresh), e.g. after a "
+            "change to an event staging model's columns."
+        ),
+    )
+
+    def dbt_args(self, exclude: list[str], run_vars: dict[str, Any] | None = None) -> list[str]:
+        """``dbt build`` with ``run_vars`` (set by the step) and the run's vars, if any, leaving
+        out the ``exclude`` tests."""
         args = ["build"]
-        if self.vars:
-            args += ["--vars", json.dumps(self.vars)]
+        dbt_vars = {**self.vars, **(run_vars or {})}
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
+        if self.full_refresh:
+            args.append("--full-refresh")
         if exclude:
             args += ["--exclude", " ".join(exclude)]
         return args
@@ -78,7 +106,7 @@ class DbtBuildConfig(Config):
     project=dbt_project,
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_models",
-    exclude=ACTIVATION_MODELS,
+    exclude=f"{ACTIVATION_MODELS} {EVENT_DAY_MODELS}",
     pool=DUCKDB_POOL,
 )
 def dbt_project_assets(
@@ -104,8 +132,31 @@ def dbt_activation_models(
     yield from build(context, dbt, config)
 
 
-def build(
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_event_day_models",
+    select=EVENT_DAY_MODELS,
+    partitions_def=events_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=DUCKDB_POOL,
+)
+def dbt_event_day_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """dbt build of the selected event staging models over the run's received days
+    (:func:`build`)."""
+    first, last = window_days(context.partition_time_window)
+    days = {"events_min_day": first.isoformat(), "events_max_day": last.isoformat()}
+    yield from build(context, dbt, config, run_vars=days)
+
+
+def build(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    run_vars: dict[str, Any] | None = None,
 ) -> Iterator[Any]:
     """dbt build of the selected nodes and checks, reported with row counts, column schema and
     lineage. The tests of unselected checks that dbt would pick up are left out
@@ -127,7 +178,7 @@ def build(
         context.selected_asset_keys,
         context.selected_asset_check_keys,
     )
-    invocation = dbt.cli(config.dbt_args(exclude), context=context)
+    invocation = dbt.cli(config.dbt_args(exclude, run_vars), context=context)
     yield from with_warehouse_metadata(
         invocation.stream(),
         connect=partial(connect, load_settings(), read_only=True),

@@ -22,12 +22,16 @@ def label(graph, key: dg.AssetKey) -> str | None:
 
 
 def test_every_downstream_asset_follows_upstream_and_raw_assets_do_not(graph) -> None:
+    """Raw assets run on schedules and sensors, and the event staging models with their raw
+    days (partitioned, in the landing sensor's runs); everything else follows upstream."""
     keys = graph.get_all_asset_keys()
     raw = {key for key in keys if key.path[0] == "raw"}
-    downstream = {key for key in keys if key not in raw}
-    dbt = {key for key in keys if "dbt" in graph.get(key).kinds}
+    event_days = {key for key in keys if key not in raw and graph.get(key).is_partitioned}
+    downstream = {key for key in keys if key not in raw | event_days}
+    dbt = {key for key in downstream if "dbt" in graph.get(key).kinds}
 
-    assert {label(graph, key) for key in raw} == {None}
+    assert {label(graph, key) for key in raw | event_days} == {None}
+    assert {key.path[1] for key in event_days} >= {"stg_events__pages", "stg_events__users"}
     assert all(label(graph, key) is not None for key in downstream), "an asset with no condition"
     assert {label(graph, key) for key in dbt} == {conditions.follow_upstream().get_label()}
     assert {key.path[0] for key in downstream} >= {"staging", "marts", "analytics", "activation"}

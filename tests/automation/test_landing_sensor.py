@@ -82,6 +82,29 @@ def test_new_days_launch_once_and_again_when_a_file_arrives(tiny_world_template,
     assert days(later) == ["2026-03-03"] and later[0].run_key not in keys
 
 
+def test_files_landing_while_a_run_is_unfinished_wait_for_it(
+    tiny_world_template, landing, instance
+):
+    world = tiny_world_template
+    land(world, landing, "2026/03/01")
+    _, cursor = tick(instance, None)
+    loading = dg.DagsterRun(job_name=events_job.name, status=dg.DagsterRunStatus.STARTED)
+    instance.add_run(loading)
+
+    # 03-02 lands while that run goes on: nothing is launched and the cursor stays
+    land(world, landing, "2026/03/02")
+    result = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+    assert isinstance(result, dg.SensorResult) and not result.run_requests
+    assert result.cursor == cursor
+    assert loading.run_id in (result.skip_reason.skip_message or "")
+
+    # 03-03 lands too; once the run has ended (here: failed) both days go out in one run
+    land(world, landing, "2026/03/03")
+    instance.report_run_failed(loading)
+    requests, _ = tick(instance, cursor)
+    assert days(requests) == [("2026-03-02", "2026-03-03")]
+
+
 def test_consecutive_new_days_are_one_range_run_that_loads_them(
     tiny_world_template, landing, instance
 ):
@@ -93,8 +116,12 @@ def test_consecutive_new_days_are_one_range_run_that_loads_them(
     assert days(requests) == [("2026-03-01", "2026-03-04")]
     assert requests[0].run_key.startswith("2026-03-01..2026-03-04:")
 
-    job = dg.Definitions(assets=[raw_events], jobs=[events_job]).resolve_job_def(events_job.name)
-    result = job.execute_in_process(instance=instance, tags=requests[0].tags)
+    from platform_assets.definitions import defs  # the job also stages the days (dbt): not here
+
+    job = defs.resolve_job_def(events_job.name)
+    result = job.execute_in_process(
+        instance=instance, tags=requests[0].tags, asset_selection=list(raw_events.keys)
+    )
     assert result.success
     probe = sorted(raw_events.keys, key=lambda key: key.to_user_string())[0]
     assert instance.get_materialized_partitions(probe) == {

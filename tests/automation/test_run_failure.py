@@ -1,10 +1,13 @@
 """A failed run reaches the alert webhook: the sandbox's fake Slack, over real HTTP."""
 
 import dagster as dg
+import pytest
 import requests
 
-from platform_assets.automation.run_failure import DAGSTER_UI_URL, alert_on_run_failure
+from platform_assets.automation.run_failure import alert_on_run_failure
 from platform_assets.settings import Settings
+
+UI_URL = "http://dagster.example.com:3333"
 
 
 class WarehouseLockedError(RuntimeError):
@@ -27,7 +30,10 @@ def slack_messages(settings: Settings) -> list[dict]:
     return response.json()["messages"]
 
 
-def test_a_failed_run_posts_job_step_error_and_link(sandbox: Settings) -> None:
+def test_a_failed_run_posts_job_step_error_and_link(
+    sandbox: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROUNDTRIP_DAGSTER_UI_URL", f"{UI_URL}/")
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize([failing_contacts, companies], instance=instance, raise_on_error=False)
     assert not result.success
@@ -49,4 +55,4 @@ def test_a_failed_run_posts_job_step_error_and_link(sandbox: Settings) -> None:
     assert "failed steps: raw__hubspot__contact" in text
     assert "WarehouseLockedError: contacts page 3 answered 503 five times" in text
     assert "assets not updated: raw/hubspot/contact\n" in text  # company was materialized
-    assert f"{DAGSTER_UI_URL}/runs/{run_id}" in text
+    assert f"{UI_URL}/runs/{run_id}" in text

@@ -47,3 +47,8 @@ def test_unreachable_api_url_is_named() -> None:
 def test_malformed_api_url_is_named() -> None:
     with pytest.raises(SettingsError, match=r"ROUNDTRIP_HUBSPOT_URL='api.hubapi.com'"):
         load_settings(env={"ROUNDTRIP_HUBSPOT_URL": "api.hubapi.com"})
+
+
+def test_malformed_dagster_ui_url_is_named() -> None:
+    with pytest.raises(SettingsError, match=r"ROUNDTRIP_DAGSTER_UI_URL='localhost:3000'"):
+        load_settings(env={"ROUNDTRIP_DAGSTER_UI_URL": "localhost:3000"})

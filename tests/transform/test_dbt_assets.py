@@ -6,6 +6,7 @@ every data test is an asset check, multi-parent singular tests included."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from platform_assets.transform.assets import (
     MANIFEST,
     DbtBuildConfig,
     dbt_activation_models,
+    dbt_event_day_models,
     dbt_project_assets,
     remove_project_copy,
 )
@@ -30,7 +32,7 @@ from platform_assets.warehouse import DUCKDB_POOL
 
 LAYERS = ("staging", "intermediate", "marts", "seeds", "activation")
 GROUP = re.compile(r"^(staging|intermediate|marts)_[a-z0-9_]+$|^seeds$|^activation$")
-DBT_ASSETS = (dbt_project_assets, dbt_activation_models)
+DBT_ASSETS = (dbt_event_day_models, dbt_project_assets, dbt_activation_models)
 
 
 def _nodes(*resource_types: str) -> Iterator[dict[str, Any]]:
@@ -57,8 +59,9 @@ def _check_keys() -> set[dg.AssetCheckKey]:
 
 def test_every_model_and_seed_is_an_asset_keyed_by_schema_and_name() -> None:
     expected = {_key(node) for node in _nodes("model", "seed")}
-    assert set(dbt_project_assets.keys) | set(dbt_activation_models.keys) == expected
-    assert not set(dbt_project_assets.keys) & set(dbt_activation_models.keys)
+    keys = [set(assets.keys) for assets in DBT_ASSETS]
+    assert set().union(*keys) == expected
+    assert sum(len(k) for k in keys) == len(expected)  # each node in exactly one multi-asset
     assert dg.AssetKey(["staging", "stg_google_sheets__marketing_budget"]) in expected
     assert {key.path[0] for key in expected} <= set(LAYERS)
 
@@ -238,6 +241,47 @@ def test_the_sync_models_are_a_second_multi_asset_after_the_analytics_assets() -
     assert people.key in hubspot.parent_keys
 
 
+def test_the_event_staging_models_are_a_daily_partitioned_multi_asset() -> None:
+    """The event staging models are built per received day, like their raw tables, in the runs
+    that load those days (never by automation): every one an incremental table but the users
+    view."""
+    from platform_assets.definitions import defs
+    from platform_assets.ingestion.events import events_partitions
+
+    event_models = {
+        _key(node): node["config"]["materialized"]
+        for node in _nodes("model")
+        if node["original_file_path"].startswith("models/staging/events/")
+    }
+    assert set(dbt_event_day_models.keys) == set(event_models)
+    assert {key.path[1]: kind for key, kind in event_models.items()} == {
+        "stg_events__users": "view",
+        **{
+            f"stg_events__{name}": "incremental"
+            for name in (
+                "pages",
+                "tracks",
+                "identifies",
+                "signed_up",
+                "trial_started",
+                "workspace_created",
+                "demo_requested",
+                "nps_survey_submitted",
+            )
+        },
+    }
+    assert dbt_event_day_models.partitions_def == events_partitions
+    assert dbt_event_day_models.backfill_policy == dg.BackfillPolicy.single_run()
+    graph = defs.resolve_asset_graph()
+    pages = graph.get(dg.AssetKey(["staging", "stg_events__pages"]))
+    assert pages.automation_condition is None
+    assert dg.AssetKey(["raw", "events", "pages"]) in pages.parent_keys
+    job = defs.resolve_job_def("load_event_days")
+    assert set(event_models) | {dg.AssetKey(["raw", "events", "pages"])} <= set(
+        job.asset_layer.selected_asset_keys
+    )
+
+
 def test_a_partial_build_leaves_out_exactly_the_tests_of_unselected_checks() -> None:
     """dbt's eager selection would also run every test reading a selected node; the ones whose
     check Dagster did not select are excluded, the selected checks all stay."""
@@ -266,6 +310,10 @@ def test_run_config_vars_and_exclusions_reach_the_dbt_command() -> None:
         "--exclude",
         "roundtrip.a roundtrip.b",
     ]
+    # the step's own vars (the partition's days) win over the run config's
+    days = {"events_min_day": "2026-03-01", "events_max_day": "2026-03-07"}
+    config = DbtBuildConfig(vars={"events_min_day": "2026-01-01"}, full_refresh=True)
+    assert config.dbt_args([], days) == ["build", "--vars", json.dumps(days), "--full-refresh"]
 
 
 def test_only_dagster_dbts_temporary_copy_of_the_project_is_removed(tmp_path: Path) -> None:
@@ -278,7 +326,7 @@ def test_only_dagster_dbts_temporary_copy_of_the_project_is_removed(tmp_path: Pa
 
 
 def test_the_op_joins_the_duckdb_pool_and_runs_the_venv_dbt() -> None:
-    assert dbt_project_assets.op.pool == dbt_activation_models.op.pool == DUCKDB_POOL
+    assert all(assets.op.pool == DUCKDB_POOL for assets in DBT_ASSETS)
     resource = dbt_resource()
     assert resource.dbt_executable.endswith("/dbt")
     assert resource.project_dir == str(dbt_project.project_dir)

@@ -1,6 +1,6 @@
 -- No signup is dropped from the cohorts: the cohorts' signups add up to the distinct user ids
--- that signed up in staging, and the known-channel cohorts hold exactly the signups whose
--- person has a first session channel (the rest are in the 'unknown' bucket).
+-- that signed up in the event stream as it landed, and the known-channel cohorts hold exactly
+-- the signups whose person has a first session channel (the rest are in the 'unknown' bucket).
 with
 
 cohorts as (
@@ -10,9 +10,9 @@ cohorts as (
     from {{ ref('fct_funnel_cohorts') }}
 ),
 
-staged as (
+landed as (
     select count(distinct user_id) as signups
-    from {{ ref('stg_events__signed_up') }}
+    from {{ source('events', 'signed_up') }}
 ),
 
 with_channel as (
@@ -25,12 +25,12 @@ with_channel as (
 
 select
     cohorts.signups as cohort_signups,
-    staged.signups as staging_signups,
+    landed.signups as landed_signups,
     cohorts.known_channel as cohort_known_channel,
     with_channel.signups as signups_with_channel,
 from cohorts
-cross join staged
+cross join landed
 cross join with_channel
 where
-    cohorts.signups != staged.signups
+    cohorts.signups != landed.signups
     or cohorts.known_channel != with_channel.signups

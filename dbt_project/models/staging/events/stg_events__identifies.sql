@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('events', 'identifies') }}
+    {{ event_days_filter() }}
 
 ),
 

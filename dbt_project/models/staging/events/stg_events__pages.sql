@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('events', 'pages') }}
+    {{ event_days_filter() }}
 
 ),
 

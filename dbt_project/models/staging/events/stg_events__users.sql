@@ -1,4 +1,7 @@
 -- One row per product user id with its latest traits (the loader rebuilds the raw table).
+-- A view, unlike the other event models: every load rewrites the whole raw table.
+{{ config(materialized='view') }}
+
 with
 
 source as (
