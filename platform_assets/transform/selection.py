@@ -35,20 +35,31 @@ def unselected_tests(
     selected_checks: Set[dg.AssetCheckKey],
 ) -> list[str]:
     """The fully qualified names (what dagster-dbt selects tests by) of the tests that read a
-    selected node but whose asset check is not selected, sorted; empty for a full build."""
+    selected node but whose asset check is not selected, sorted.
+
+    A source counts as selected when one of its tests' checks is: a multi-asset that runs a
+    source's own tests selects the source (``source:events``), so dbt also picks every other
+    test reading it (a mart reconciled with the raw events)."""
+    tests = {
+        unique_id: get_asset_check_key_for_test(manifest, translator, unique_id, project)
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test"
+    }
     selected_nodes = {
         unique_id
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] in _BUILT
         and translator.get_asset_spec(manifest, unique_id, project).key in selected_assets
+    } | {
+        parent
+        for unique_id, check in tests.items()
+        if check in selected_checks
+        for parent in manifest["nodes"][unique_id]["depends_on"]["nodes"]
+        if parent.startswith("source.")
     }
-    excluded = []
-    for unique_id, node in manifest["nodes"].items():
-        if node["resource_type"] != "test":
-            continue
-        if not selected_nodes.intersection(node["depends_on"]["nodes"]):
-            continue  # dbt would not pick it: it reads no selected node
-        check = get_asset_check_key_for_test(manifest, translator, unique_id, project)
-        if check is None or check not in selected_checks:
-            excluded.append(".".join(node["fqn"]))
-    return sorted(excluded)
+    return sorted(
+        ".".join(manifest["nodes"][unique_id]["fqn"])
+        for unique_id, check in tests.items()
+        if selected_nodes.intersection(manifest["nodes"][unique_id]["depends_on"]["nodes"])
+        and (check is None or check not in selected_checks)
+    )

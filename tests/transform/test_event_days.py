@@ -108,6 +108,13 @@ def test_each_run_rebuilds_exactly_its_days(home: Path, tmp_path: Path) -> None:
     assert {("staging/stg_events__pages", DAY_5), ("staging/stg_events__pages", DAY_6)} <= (
         materialized
     )
+    # the raw tables' own tests ran in that build too, as the checks of the raw assets
+    checked = {
+        (check.asset_key.to_user_string(), check.check_name, check.passed)
+        for check in result.get_asset_check_evaluations()
+    }
+    assert ("raw/events/pages", "source_unique_events_pages_id", True) in checked
+    assert ("staging/stg_events__pages", "unique_stg_events__pages_message_id", True) in checked
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(
             "select message_id from staging.stg_events__demo_requested"
