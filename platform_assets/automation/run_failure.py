@@ -40,8 +40,30 @@ def _root_cause(error: SerializableErrorInfo) -> SerializableErrorInfo:
 def _error_text(error: SerializableErrorInfo | None, fallback: str) -> str:
     if error is None:
         return fallback
-    text = _root_cause(error).message.strip()  # already "module.ErrorClass: what happened"
+    cause = _root_cause(error)
+    text = cause.message.strip()  # already "module.ErrorClass: what happened"
+    if cause.cls_name == "Failure":  # raised on purpose with a message for people: just that
+        text = text.split(": ", 1)[-1]
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+LAUNCH_TAGS = (
+    ("dagster/schedule_name", "schedule"),
+    ("dagster/sensor_name", "sensor"),
+    ("dagster/backfill", "backfill"),
+)
+"""Run tags that name what launched a run, and what to call it."""
+
+
+def job_label(run: dg.DagsterRun) -> str:
+    """The run's job, or for assets materialized outside any job (Dagster's ``__ASSET_JOB``:
+    automation, a click on Materialize) what launched them."""
+    if not run.job_name.startswith("__"):
+        return run.job_name
+    launcher = next(
+        (f"{what} {run.tags[tag]}" for tag, what in LAUNCH_TAGS if run.tags.get(tag)), None
+    )
+    return f"assets launched by {launcher}" if launcher else "assets materialized by hand"
 
 
 def assets_not_updated(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -64,7 +86,7 @@ def failure_details(context: dg.RunFailureSensorContext, ui_url: str) -> dict[st
     """The alert's fields for the failed run of ``context``, linked to the UI at ``ui_url``."""
     run = context.dagster_run
     steps = context.get_step_failure_events()
-    details = {"job": run.job_name}
+    details = {"job": job_label(run)}
     stale = assets_not_updated(context.instance, run.run_id)
     if stale:
         details["assets not updated"] = _listed(stale)

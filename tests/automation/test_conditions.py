@@ -86,3 +86,29 @@ def test_follow_upstream_requests_once_per_window_however_often_upstream_updates
     # an update after that request waits for the next tick (10:10)
     assert tick(5, upstream_updates=1) == 0
     assert tick(9.5) == 1
+
+
+@dg.asset(
+    key=["raw", "events", "pages"],
+    group_name="raw_events",
+    partitions_def=dg.DailyPartitionsDefinition(start_date="2026-01-01"),
+)
+def event_days() -> None: ...
+
+
+@dg.asset(key=["analytics", "daily_visitors"], deps=[event_days])
+def event_model() -> None: ...
+
+
+def test_unloaded_event_days_do_not_block_the_models_that_read_them() -> None:
+    """Most daily partitions of the event tables are never loaded (no files that day, or a day
+    after the world's clock); the models reading them still follow each load."""
+    defs = conditions.apply(dg.Definitions(assets=[event_days, event_model]))
+    instance = dg.DagsterInstance.ephemeral()
+    start = datetime(2026, 3, 2, 10, 1, tzinfo=UTC)
+    result = dg.evaluate_automation_conditions(defs, instance, evaluation_time=start)
+    dg.materialize([event_days], instance=instance, partition_key="2026-03-01")
+    result = dg.evaluate_automation_conditions(
+        defs, instance, evaluation_time=start + timedelta(minutes=5), cursor=result.cursor
+    )
+    assert result.total_requested == 1

@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 import requests
 
-from platform_assets.automation.run_failure import alert_on_run_failure
+from platform_assets.automation.run_failure import alert_on_run_failure, job_label
 from platform_assets.settings import Settings
 
 UI_URL = "http://dagster.example.com:3333"
@@ -50,9 +50,19 @@ def test_a_failed_run_posts_job_step_error_and_link(
     text = message["text"]
     run_id = result.run_id
     assert message["webhook"].startswith("/services/")
-    assert f"Run failed: {result.dagster_run.job_name}" in text
+    assert "Run failed: assets materialized by hand" in text  # not Dagster's implicit job
     assert f"run id: {run_id}" in text
     assert "failed steps: raw__hubspot__contact" in text
     assert "WarehouseLockedError: contacts page 3 answered 503 five times" in text
     assert "assets not updated: raw/hubspot/contact\n" in text  # company was materialized
     assert f"{UI_URL}/runs/{run_id}" in text
+
+
+def test_a_run_is_named_by_its_job_or_what_launched_it() -> None:
+    def run(job_name: str, **tags: str) -> dg.DagsterRun:
+        return dg.DagsterRun(job_name=job_name, tags=tags)
+
+    assert job_label(run("ingest_hubspot", **{"dagster/schedule_name": "x"})) == "ingest_hubspot"
+    automation = run("__ASSET_JOB", **{"dagster/sensor_name": "automation_sensor"})
+    assert job_label(automation) == "assets launched by sensor automation_sensor"
+    assert job_label(run("__ASSET_JOB")) == "assets materialized by hand"
