@@ -10,7 +10,7 @@ model (eager automation). Run config can ask for a dry run or a full resync.
 import dagster as dg
 
 from platform_assets.activation import service
-from platform_assets.activation.engine import SyncResult
+from platform_assets.activation.engine import SyncFailed, SyncResult
 from platform_assets.activation.spec import SyncSpec, load_all
 from platform_assets.settings import load_settings
 from platform_assets.warehouse import DUCKDB_POOL
@@ -21,7 +21,11 @@ RETRY_POLICY = dg.RetryPolicy(
     max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 """A failed sync step is retried after ~30 s, then ~60 s (± jitter): the engine commits a checkpoint
-after every acknowledged batch, so a retry sends only what the destination has not acknowledged."""
+after every acknowledged batch, so a retry sends only what the destination has not acknowledged.
+Not when the destination stayed unavailable (:class:`SyncFailed`): the HTTP client already
+retried with backoff for minutes, and each further attempt would hold DuckDB's one writer (the
+``duckdb`` pool) as long again, stalling every load behind it; the next automation window tries
+again."""
 
 
 class SyncRunConfig(dg.Config):
@@ -105,13 +109,16 @@ def sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
         ],
     )
     def _sync(context: dg.AssetExecutionContext, config: SyncRunConfig) -> dg.MaterializeResult:
-        result = service.run_sync(
-            spec,
-            load_settings(),
-            dry_run=config.dry_run,
-            full_resync=config.full_resync,
-            log=context.log.info,
-        )
+        try:
+            result = service.run_sync(
+                spec,
+                load_settings(),
+                dry_run=config.dry_run,
+                full_resync=config.full_resync,
+                log=context.log.info,
+            )
+        except SyncFailed as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         passed = result.rejected_share <= spec.max_rejected_share
         return dg.MaterializeResult(
             metadata=_metadata(result, spec),

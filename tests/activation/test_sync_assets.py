@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
+import pytest
+import requests
 
 from platform_assets.activation.assets import CHECK_NAME, sync_asset, sync_assets
+from platform_assets.activation.http import Clock
 from platform_assets.activation.spec import load_all
 from platform_assets.settings import Settings
 
@@ -83,3 +86,24 @@ def test_materializing_a_sync_reports_its_counts_and_checks_rejections(
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.ERROR
     assert "1 of 1 records rejected" in check.description
+
+
+def test_an_unavailable_destination_fails_the_step_once_without_step_retries(
+    sandbox: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTTP client already retried (its backoff is not waited out here); a step retry would
+    hold DuckDB's writer as long again, so the step fails for good and says why."""
+    monkeypatch.setattr(Clock, "sleep", lambda self, seconds: None)
+    _model(sandbox, ["a@example.com"])
+    faults = {"probability": 1, "kinds": ["503"], "apis": ["hubspot"]}
+    requests.post(f"{sandbox.sandbox_url}/_sandbox/faults", json=faults, timeout=5)
+    asset = sync_asset(HUBSPOT)
+    instance = dg.DagsterInstance.ephemeral()
+
+    result = dg.materialize([asset], instance=instance, raise_on_error=False)
+
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert len(failures) == 1
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert "sync hubspot__contacts could not start" in failures[0].step_failure_data.error.message
