@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: a tiny world generated once, a private copy of it per test,
-and the sandbox APIs serving that copy on a free port.
+and the sandbox APIs serving that copy on a free port; the grouping of tests on pytest-xdist
+workers, and the browser test's screenshot folder, printed at the end (also under xdist).
 
 Tests set ``ROUNDTRIP_HOME`` (and the sandbox port) in the environment, exactly as a user would,
 so assets and connectors read the same settings they read in production.
@@ -11,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +78,40 @@ def sandbox(world_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setti
         yield load_settings()
     finally:
         server.stop()
+
+
+_UI_SCREENSHOTS = pytest.StashKey[Path]()
+_WORKER_OUTPUT_KEY = "ui_screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser test (``tests/integration/test_ui.py``) saves what it saw; the folder
+    is printed when the session ends."""
+    folder = tmp_path_factory.mktemp("ui-screenshots")
+    request.config.stash[_UI_SCREENSHOTS] = folder
+    return folder
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand the screenshots' folder to the controller, which prints."""
+    folder = session.config.stash.get(_UI_SCREENSHOTS, None)
+    worker_output = getattr(session.config, "workeroutput", None)
+    if folder is not None and worker_output is not None:
+        worker_output[_WORKER_OUTPUT_KEY] = str(folder)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
+def pytest_testnodedown(node: Any, error: object) -> None:
+    folder = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT_KEY)
+    if folder:
+        node.config.stash[_UI_SCREENSHOTS] = Path(folder)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    folder = config.stash.get(_UI_SCREENSHOTS, None)
+    if folder is not None:
+        shots = sorted(path.name for path in folder.glob("*.png"))
+        terminalreporter.write_line(f"Dagster UI screenshots in {folder}: {', '.join(shots)}")
