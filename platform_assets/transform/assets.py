@@ -67,6 +67,16 @@ EVENT_DAY_MODELS = "tag:event_days"
 users view (one multi-asset for all, so the view's test against identifies stays a check)."""
 
 
+_dbt_multi_asset = partial(
+    dbt_assets,
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=DUCKDB_POOL,  # dbt writes the warehouse: DuckDB has one writer
+)
+"""``@dbt_assets`` over this project, as every multi-asset here defines it."""
+
+
 class DbtBuildConfig(Config):
     """Run config of the dbt step."""
 
@@ -101,13 +111,9 @@ class DbtBuildConfig(Config):
         return args
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    dagster_dbt_translator=TRANSLATOR,
+@_dbt_multi_asset(
     name="dbt_models",
     exclude=f"{ACTIVATION_MODELS} {EVENT_DAY_MODELS}",
-    pool=DUCKDB_POOL,
 )
 def dbt_project_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
@@ -117,13 +123,9 @@ def dbt_project_assets(
     yield from build(context, dbt, config)
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    dagster_dbt_translator=TRANSLATOR,
+@_dbt_multi_asset(
     name="dbt_activation_models",
     select=ACTIVATION_MODELS,
-    pool=DUCKDB_POOL,
 )
 def dbt_activation_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
@@ -132,17 +134,13 @@ def dbt_activation_models(
     yield from build(context, dbt, config)
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    dagster_dbt_translator=TRANSLATOR,
+@_dbt_multi_asset(
     name="dbt_event_day_models",
     # with the events source: the raw tables' own tests (unique message ids) are this
     # multi-asset's checks, so its builds must run them
     select=f"{EVENT_DAY_MODELS} source:events",
     partitions_def=events_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=DUCKDB_POOL,
 )
 def dbt_event_day_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
