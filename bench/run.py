@@ -86,10 +86,11 @@ def saas_source_assets() -> dict[str, dg.AssetsDefinition]:
     for info in pkgutil.iter_modules(ingestion.__path__):
         module = importlib.import_module(f"{ingestion.__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, dg.AssetsDefinition) and not value.partitions_def:
-                source = next(iter(value.keys)).path[1]
-                if source in API_NAMES:
-                    found[source] = value
+            if not isinstance(value, dg.AssetsDefinition):
+                continue
+            source = next(iter(value.keys)).path[1]
+            if source in API_NAMES:  # not "events" (landing files) nor "uploads"
+                found[source] = value
     return dict(sorted(found.items()))
 
 

@@ -68,10 +68,10 @@ DEFAULT_FIRESTORE_PROJECT = "roundtrip-app"
 """The Firestore project the app writes to (the sandbox's)."""
 
 ALERT_WEBHOOK_PATH = "/slack/services/T0ROUNDTRIP/B0ALERTS/sandbox"
+"""Where alerts go by default: the sandbox's Slack-compatible incoming webhook."""
 
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"
 """``dagster dev``'s default address, where alerts link to unless told otherwise."""
-"""Where alerts go by default: the sandbox's Slack-compatible incoming webhook."""
 
 SPREADSHEET_ID_VAR = "ROUNDTRIP_GOOGLE_SHEETS_{table}_SPREADSHEET_ID"
 """Overrides the spreadsheet a Google Sheets table syncs (``{table}`` upper case)."""

@@ -10,7 +10,7 @@ model (eager automation). Run config can ask for a dry run or a full resync.
 import dagster as dg
 
 from platform_assets.activation import service
-from platform_assets.activation.engine import SyncFailed, SyncResult
+from platform_assets.activation.engine import SyncError, SyncFailed, SyncResult
 from platform_assets.activation.spec import SyncSpec, load_all
 from platform_assets.settings import load_settings
 from platform_assets.warehouse import DUCKDB_POOL
@@ -25,7 +25,8 @@ after every acknowledged batch, so a retry sends only what the destination has n
 Not when the destination stayed unavailable (:class:`SyncFailed`): the HTTP client already
 retried with backoff for minutes, and each further attempt would hold DuckDB's one writer (the
 ``duckdb`` pool) as long again, stalling every load behind it; the next automation window tries
-again."""
+again. Nor for a sync that cannot run as defined (:class:`SyncError`: a missing model or column,
+an operation the destination lacks): it would fail the same way."""
 
 
 class SyncRunConfig(dg.Config):
@@ -117,7 +118,7 @@ def sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
                 full_resync=config.full_resync,
                 log=context.log.info,
             )
-        except SyncFailed as exc:
+        except (SyncFailed, SyncError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         passed = result.rejected_share <= spec.max_rejected_share
         return dg.MaterializeResult(

@@ -19,21 +19,16 @@ from datetime import date
 
 import dagster as dg
 
-from platform_assets.ingestion.events import events_partitions, raw_events
+from platform_assets.ingestion.events import events_partitions
 from platform_assets.settings import Settings
 
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
-
-def event_days() -> dg.AssetSelection:
-    """What an event day is made of: the ``raw_events`` tables and the incremental event staging
-    models built from them, both daily-partitioned, so a run of some days loads and stages them.
-
-    A function: the dbt assets are defined from the parsed manifest, which must exist first."""
-    from platform_assets.transform.assets import dbt_event_day_models
-
-    return dg.AssetSelection.assets(raw_events, dbt_event_day_models)
+EVENT_DAYS = dg.AssetSelection.groups("raw_events", "staging_events")
+"""What an event day is made of: the ``raw_events`` tables and the event staging models built
+from them (dbt multi-asset ``dbt_event_day_models``), both daily-partitioned by received day, so
+a run of some days loads and stages them."""
 
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -115,5 +110,5 @@ def backfill(
     prepare_manifest()  # the dbt assets are defined from the manifest when definitions import
     from platform_assets.definitions import defs
 
-    result = run_in_process(defs, event_days(), instance, tags=partition_range_tags(first, last))
+    result = run_in_process(defs, EVENT_DAYS, instance, tags=partition_range_tags(first, last))
     return BackfillResult(first_day, last_day, result.run_id, result.success)

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from platform_assets.automation.backfill import EVENT_DAYS
+
 DEBOUNCE_CRON = "*/5 * * * *"
 """At most one automated request per five minutes per asset."""
 
@@ -49,17 +51,13 @@ FOLLOWING_PREFIXES: Sequence[str] = ("analytics", "activation", "reports")
 """Key prefixes of the non-dbt assets that follow upstream (dbt assets are selected by kind)."""
 
 
-EVENT_DAYS = dg.AssetSelection.groups("raw_events", "staging_events")
-"""The event stream's daily-partitioned assets (raw tables, staging models): a partition per day
-from the world's start to yesterday by the wall clock, most never loaded (a day the CDP sent
-nothing, or one after the world's clock). ``eager()`` waits while any dependency is missing, and
-would see those days as missing forever and never run the models that read the event stream:
-:func:`follow_upstream` ignores them (the models read the days that are loaded)."""
-
-
 def follow_upstream() -> dg.AutomationCondition:
-    """``eager()`` (unloaded event days do not block it), requested at most once per
-    :data:`DEBOUNCE_CRON` window."""
+    """``eager()``, requested at most once per :data:`DEBOUNCE_CRON` window, and not held back
+    by unloaded event days. The event stream's assets (:data:`EVENT_DAYS`) have a partition per
+    day from the world's start to yesterday by the wall clock, most never loaded (a day the CDP
+    sent nothing, or one after the world's clock); ``eager()`` waits while any dependency is
+    missing and would see those days as missing forever, never running the models that read
+    the event stream. They read the days that are loaded."""
     eager = dg.AutomationCondition.eager().replace(
         "any_deps_missing", dg.AutomationCondition.any_deps_missing().ignore(EVENT_DAYS)
     )

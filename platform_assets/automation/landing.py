@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import dagster as dg
 
-from platform_assets.automation.backfill import event_days, partition_range_tags
+from platform_assets.automation.backfill import EVENT_DAYS, partition_range_tags
 from platform_assets.automation.schedules import runs_in_progress
 from platform_assets.ingestion.events import events_partitions, raw_events
 from platform_assets.ingestion.events_load import day_files, landed_days
@@ -40,7 +40,7 @@ from platform_assets.settings import load_settings
 
 events_job = dg.define_asset_job(
     "load_event_days",
-    selection=event_days(),  # daily-partitioned, like the assets it selects
+    selection=EVENT_DAYS,  # daily-partitioned, like the assets it selects
     description="Load the landing files of event days into raw_events and rebuild those days "
     "of the event staging models (launched by landing_sensor when files arrive; one run per "
     "range of days). Backfill days from here.",

@@ -36,6 +36,7 @@ import duckdb
 
 from platform_assets import ingestion
 from platform_assets.automation.raw_rules import (
+    ROW_COUNT_WINDOW,
     SourceFreshness,
     freshness_verdict,
     row_count_verdict,
@@ -49,8 +50,8 @@ from platform_assets.warehouse import DUCKDB_POOL, connect, row_count, table_exi
 ROW_COUNT = "row_count_anomaly"
 SCHEMA = "column_schema_unchanged"
 SOURCE_FRESHNESS = "dbt_source_freshness"
-HISTORY = 21
-"""Previous row counts read back: 20 growths."""
+HISTORY = ROW_COUNT_WINDOW + 1
+"""Previous row counts read back: the growths the anomaly rule judges against."""
 FRESHNESS_CHECK_CRON = "0 * * * *"
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+ROW_COUNT_WINDOW = 20
+"""Growths judged against: the most recent ones, so a table's pace may change over time."""
 ROW_COUNT_MIN_GROWTHS = 5
 """Growths (count differences between consecutive evaluations) needed before a jump is judged."""
 ROW_COUNT_K = 5.0
@@ -39,7 +41,7 @@ def row_count_verdict(history: Sequence[int], count: int) -> Verdict:
     if count < previous:
         return Verdict(False, f"shrank from {previous} to {count} rows (a raw table only grows)")
     growths = [after - before for before, after in zip(history, history[1:], strict=False)]
-    growths = growths[-20:]
+    growths = growths[-ROW_COUNT_WINDOW:]
     growth = count - previous
     if len(growths) < ROW_COUNT_MIN_GROWTHS:
         return Verdict(True, f"grew by {growth} to {count} rows; too little history to judge")

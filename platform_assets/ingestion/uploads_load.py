@@ -31,8 +31,8 @@ def replace_table(
     records: list[dict[str, Any]],
     file: str,
     loaded_at: datetime,
-) -> pa.Schema:
-    """Replace ``raw_uploads.<table>`` with ``records`` in one transaction; its schema."""
+) -> None:
+    """Replace ``raw_uploads.<table>`` with ``records`` in one transaction."""
     extras = [name for name in records[0] if name not in (*kind.columns, "_row")]
     schema = pa.schema(
         [
@@ -58,7 +58,6 @@ def replace_table(
         raise
     finally:
         con.unregister("_upload")
-    return schema
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, kind: UploadKind) -> None:

@@ -59,7 +59,6 @@ order by signups desc, channel
 FUNNEL_TOTALS = """
 select
     sum(sessions) as sessions,
-    sum(unique_visitors) as visitor_days,
     sum(signups) as signups,
     sum(leads) as leads,
     sum(mqls) as mqls,

@@ -30,7 +30,6 @@ class TableFreshness:
     schema: str
     table: str
     rows: int
-    key: dg.AssetKey
     last_materialized: datetime | None
     """When the asset was last materialized (UTC), ``None`` if never in this instance."""
     policy: str
@@ -49,17 +48,18 @@ def table_freshness(
     """The freshness of every table in ``row_counts`` (asset key ``[schema, table]``)."""
     keys = [dg.AssetKey([schema, table]) for schema, table in row_counts]
     recorded = instance.get_freshness_state_records(keys)
+    events = instance.get_latest_materialization_events(keys)
     rows: list[TableFreshness] = []
     for (schema, table), count in row_counts.items():
         key = dg.AssetKey([schema, table])
-        event = instance.get_latest_materialization_event(key)
+        event = events.get(key)
         last = datetime.fromtimestamp(event.timestamp, UTC) if event else None
         policy = policies.get(key)
         if key in recorded:
             state = recorded[key].freshness_state.value
         else:
             state = evaluate(policy, last, now)
-        rows.append(TableFreshness(schema, table, count, key, last, describe(policy), state))
+        rows.append(TableFreshness(schema, table, count, last, describe(policy), state))
     return rows
 
 

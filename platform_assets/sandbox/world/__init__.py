@@ -63,7 +63,8 @@ def world_config(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {key: json.loads(value) for key, value in rows}
 
 
-def _horizon_end(con: duckdb.DuckDBPyConnection) -> datetime:
+def horizon_of(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The last moment the generator wrote: the world's start plus its history and future."""
     config = world_config(con)
     days = config["history_days"] + config["future_days"]
     return datetime.fromisoformat(config["start"]) + timedelta(days=days)
@@ -115,7 +116,7 @@ def generate(settings: Settings, progress: Progress = _silent) -> WorldSummary:
             module.project(con)
         con.execute("checkpoint")
         rows = _world_rows(con)
-        horizon_end = _horizon_end(con)
+        horizon_end = horizon_of(con)
         progress("writing landing files")
         files = write_landing_files(con, landing, until=config.clock_start)
     finally:
@@ -142,7 +143,7 @@ def advance(settings: Settings, days: float, progress: Progress = _silent) -> Wo
     store = WorldStore(settings.world_path, read_only=True)
     try:
         con = store.cursor()
-        horizon_end = _horizon_end(con)
+        horizon_end = horizon_of(con)
         now = store.clock() + timedelta(days=days)
         if now > horizon_end:
             raise SettingsError(

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 from platform_assets.sandbox.store import WorldStore
-from platform_assets.sandbox.world import Progress, _horizon_end, advance
+from platform_assets.sandbox.world import Progress, advance, horizon_of
 from platform_assets.settings import Settings, SettingsError
 
 DEFAULT_STEP = timedelta(minutes=15)
@@ -82,7 +82,7 @@ def world_time(settings: Settings) -> tuple[datetime, datetime]:
         )
     store = WorldStore(settings.world_path, read_only=True)
     try:
-        return store.clock(), _horizon_end(store.cursor())
+        return store.clock(), horizon_of(store.cursor())
     finally:
         store.close()
 
