@@ -35,7 +35,7 @@ import dagster as dg
 from platform_assets.automation.backfill import EVENT_DAYS, partition_range_tags
 from platform_assets.automation.schedules import runs_in_progress
 from platform_assets.ingestion.events import events_partitions, raw_events
-from platform_assets.ingestion.events_load import day_files, landed_days
+from platform_assets.ingestion.events_load import landed_files
 from platform_assets.settings import load_settings
 
 events_job = dg.define_asset_job(
@@ -83,8 +83,8 @@ def fingerprint(landing_dir: Path, files: list[Path]) -> DayFiles | None:
 def scan(landing_dir: Path) -> dict[str, DayFiles]:
     """Every landed day (partition key) with its fingerprint, in day order."""
     days = {}
-    for day in landed_days(landing_dir):
-        files = fingerprint(landing_dir, day_files(landing_dir, day, day))
+    for day, day_files in landed_files(landing_dir).items():
+        files = fingerprint(landing_dir, day_files)
         if files:
             days[day.isoformat()] = files
     return days

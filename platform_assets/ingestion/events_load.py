@@ -78,10 +78,18 @@ def day_files(landing_dir: Path, first: date, last: date) -> list[Path]:
     )
 
 
+def landed_files(landing_dir: Path) -> dict[date, list[Path]]:
+    """Every batch file by received day, days in order, each day's files in a stable order
+    (one walk of the landing folder)."""
+    by_day: dict[date, list[Path]] = {}
+    for file in Path(landing_dir).glob(f"*/[0-9]*/[0-9]*/[0-9]*/*{FILE_SUFFIX}"):
+        by_day.setdefault(_file_day(file), []).append(file)
+    return {day: sorted(by_day[day]) for day in sorted(by_day)}
+
+
 def landed_days(landing_dir: Path) -> list[date]:
     """Received days that have at least one batch file (what a sensor turns into partitions)."""
-    files = Path(landing_dir).glob(f"*/[0-9]*/[0-9]*/[0-9]*/*{FILE_SUFFIX}")
-    return sorted({_file_day(file) for file in files})
+    return list(landed_files(landing_dir))
 
 
 def load_days(
